@@ -1,0 +1,9 @@
+"""`python -m bench [name ...]`: run the named benchmarks, or all of them."""
+import importlib
+import sys
+
+BENCHMARKS = ["hello"]
+
+if __name__ == "__main__":
+    for name in sys.argv[1:] or BENCHMARKS:
+        importlib.import_module(f"bench.{name}").run()

@@ -1,0 +1,45 @@
+from setuptools import find_namespace_packages, setup
+
+requires = [
+    "pyramid>=2.0",
+    "pyramid_jinja2>=2.10",
+    "waitress>=3.0",
+    "PasteDeploy>=3.0",
+    "plaster_pastedeploy>=1.0",
+    "rutter>=1.0",
+]
+
+testing_extras = [
+    "pytest>=8",
+    "pytest-timeout",
+    "webtest>=3.0",
+    "schemathesis>=4.0",
+    "jsonschema>=4.20",
+    "beautifulsoup4",
+]
+
+setup(
+    name="svc",
+    version="0.1.0",
+    description="Pluggable Pyramid service for networking chores",
+    packages=find_namespace_packages(include=["svc", "svc.*"]),
+    include_package_data=True,
+    package_data={"": ["*.jinja2", "*.css", "*.ico"]},
+    zip_safe=False,
+    python_requires=">=3.11",
+    install_requires=requires,
+    extras_require={"testing": testing_extras},
+    entry_points={
+        "paste.app_factory": [
+            "main = svc:main",
+            "home = svc:home_app",
+            "urls = svc:urls_app",
+        ],
+        "paste.composite_factory": [
+            "urlmap = svc.web.mounts:urlmap_factory",
+        ],
+        "paste.filter_factory": [
+            "accesslog = svc.web.accesslog:filter_factory",
+        ],
+    },
+)

@@ -1,0 +1,44 @@
+"""One Configurator, then one include per piece."""
+from typing import NamedTuple
+
+from pyramid.config import Configurator
+
+from svc.web.settings import check_unknown_settings, parse_pieces
+
+
+class Piece(NamedTuple):
+    include: str  # the dotted name whose includeme adds the piece
+    prefix: str  # where the piece lives when several share one app
+    about: str  # one line for the index page
+
+
+PIECES = {
+    "home": Piece("svc.home", "", "Index of mounts, hello and health check"),
+    "urls": Piece("svc.urls", "/url", "Parse URLs and join them the way browsers do"),
+}
+
+
+def configure(settings, global_config=None):
+    """Return a Configurator with the web foundation and every piece in ``svc.pieces``."""
+    settings = _merge_defaults(settings, global_config or {})
+    pieces = parse_pieces(settings.get("svc.pieces", "home"), PIECES)
+    config = Configurator(settings=settings)
+    # Settings, problem+json errors, OpenAPI, templates and static assets: shared by every piece.
+    config.include("svc.web")
+    shared = len(pieces) > 1
+    for name in pieces:
+        piece = PIECES[name]
+        prefix = piece.prefix if shared else ""
+        # Alone in an app a piece owns the root; beside others it gets its own prefix.
+        config.include(piece.include, route_prefix=prefix or None)
+        config.registry.svc_pieces.append((name, prefix))
+    config.commit()
+    check_unknown_settings(config.registry, PIECES)
+    return config
+
+
+def _merge_defaults(settings, global_config):
+    """Let [DEFAULT] carry the svc.* and pyramid.* settings that every app section shares."""
+    merged = {k: v for k, v in global_config.items() if k.startswith(("svc.", "pyramid."))}
+    merged.update(settings)
+    return merged

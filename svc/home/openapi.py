@@ -1,0 +1,58 @@
+"""OpenAPI paths of the home piece, relative to its mount."""
+
+_TEXT = {"text/plain": {"schema": {"type": "string"}}}
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+
+PATHS = {
+    "/": {
+        "get": {
+            "summary": "Index page: which pieces are mounted where",
+            "responses": {"200": {"description": "HTML page", "content": _HTML}},
+        }
+    },
+    "/hello": {
+        "get": {
+            "summary": "Greet someone",
+            "parameters": [
+                {"name": "name", "in": "query", "required": False, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {"description": "The greeting", "content": _TEXT},
+            },
+        }
+    },
+    "/hello/{name}": {
+        "get": {
+            "summary": "Greet the name in the path",
+            "parameters": [
+                {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {"200": {"description": "The greeting", "content": _TEXT}},
+        }
+    },
+    "/healthz": {
+        "get": {
+            "summary": "Liveness check",
+            "responses": {
+                "200": {
+                    "description": "The service is up",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
+                    },
+                }
+            },
+        }
+    },
+}
+
+SCHEMAS = {
+    "Health": {
+        "type": "object",
+        "required": ["status", "version", "pieces"],
+        "properties": {
+            "status": {"const": "ok"},
+            "version": {"type": "string"},
+            "pieces": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}

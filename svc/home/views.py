@@ -1,0 +1,68 @@
+import os
+
+from pyramid.response import FileResponse, Response
+from pyramid.view import view_config
+
+from svc.config import PIECES
+from svc.web.mounts import ENVIRON_KEY
+from svc.web.problems import Problem
+
+_FAVICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "favicon.ico")
+
+
+def greeting(name):
+    return f"Hello WWW, hey {name}"
+
+
+@view_config(route_name="home.hello", request_method="GET")
+def hello(request):
+    name = request.GET.get("name")
+    if not name:
+        raise Problem(404, "No name given: add ?name=you or use /hello/you", slug="no-name")
+    return Response(greeting(name), content_type="text/plain", charset="utf-8")
+
+
+@view_config(route_name="home.hello_name", request_method="GET")
+def hello_name(request):
+    return Response(greeting(request.matchdict["name"]), content_type="text/plain", charset="utf-8")
+
+
+@view_config(route_name="home.healthz", request_method="GET", renderer="json")
+def healthz(request):
+    return {
+        "status": "ok",
+        "version": request.registry.svc_version,
+        "pieces": [name for name, _ in request.registry.svc_pieces],
+    }
+
+
+@view_config(route_name="home.favicon", request_method="GET")
+def favicon(request):
+    return FileResponse(_FAVICON, request=request, content_type="image/x-icon", cache_max_age=86400)
+
+
+def mount_rows(request):
+    """What is mounted where, as links that stay right wherever the ini mounts things."""
+    table = request.environ.get(ENVIRON_KEY)
+    if table is None:  # not under egg:svc#urlmap: list the pieces of this app only
+        return [
+            _row(request.script_name + prefix, name, (name,))
+            for name, prefix in request.registry.svc_pieces
+        ]
+    return [_row(table.url(m), m.name, m.pieces, m.domain) for m in table.mounts]
+
+
+def _row(path, name, pieces, domain=None):
+    return {
+        "path": path or "/",
+        "base": path.rstrip("/"),
+        "name": name,
+        "domain": domain,
+        "pieces": [{"name": p, "about": PIECES[p].about} for p in pieces if p in PIECES],
+        "svc": bool(pieces),
+    }
+
+
+@view_config(route_name="home.index", request_method="GET", renderer="index.jinja2")
+def index(request):
+    return {"mounts": mount_rows(request)}

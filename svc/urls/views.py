@@ -1,0 +1,37 @@
+from pyramid.view import view_config
+
+from svc.urls.parsing import join_url, parse_url
+from svc.web.params import one_param, query
+from svc.web.problems import Problem
+
+
+def _limit(request):
+    return request.registry.settings["svc.urls"].max_url_length
+
+
+@view_config(route_name="urls.parse", request_method="GET", renderer="json")
+def parse(request):
+    return parse_url(one_param(request, "url"), _limit(request))
+
+
+@view_config(route_name="urls.join", request_method="GET", renderer="json")
+def join(request):
+    base = one_param(request, "base")
+    ref = one_param(request, "ref")
+    return {"url": join_url(base, ref, _limit(request))}
+
+
+@view_config(route_name="urls.page", request_method="GET", renderer="urls.jinja2")
+def page(request):
+    """The form for people; it shows the same results and errors as the API."""
+    result = error = None
+    try:
+        values = query(request)
+        if "url" in values:
+            result = parse(request)
+        elif "base" in values:
+            result = join(request)
+    except Problem as exc:
+        error = exc.body()
+        request.response.status = exc.status
+    return {"result": result, "error": error, "values": {} if error else values}

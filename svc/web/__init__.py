@@ -1,0 +1,27 @@
+"""What every piece shares: settings, problem+json errors, JSON and Jinja2 rendering,
+the OpenAPI document and the static assets."""
+from importlib.metadata import PackageNotFoundError, version
+
+from svc.web.settings import SettingsSpec, as_bool, as_list, read_settings
+
+SETTINGS = SettingsSpec(
+    "svc",
+    debug=(as_bool, False),
+    pieces=(as_list, ("home",)),
+)
+
+
+def includeme(config):
+    registry = config.registry
+    registry.svc_setting_specs = {}
+    registry.svc_pieces = []
+    try:
+        registry.svc_version = version("svc")
+    except PackageNotFoundError:  # running from a tree that was never installed
+        registry.svc_version = "0"
+    read_settings(config, SETTINGS)
+    config.include("pyramid_jinja2")
+    config.add_jinja2_search_path("svc:templates")
+    config.add_static_view("static", "svc:static/", cache_max_age=3600)
+    config.include("svc.web.openapi")
+    config.include("svc.web.errors")

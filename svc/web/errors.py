@@ -1,0 +1,109 @@
+"""Exception views: every error leaves as problem+json (or an HTML page for a browser)."""
+import logging
+import secrets
+import traceback
+
+from pyramid.exceptions import URLDecodeError
+from pyramid.httpexceptions import HTTPException
+from pyramid.renderers import render_to_response
+
+from svc.web.problems import Problem, problem_json_response, status_problem
+
+log = logging.getLogger(__name__)
+
+
+def wants_html(request):
+    """True for a browser, which ranks text/html above JSON in its Accept header."""
+    offers = request.accept.acceptable_offers(["application/json", "text/html"])
+    return bool(offers) and offers[0][0] == "text/html"
+
+
+def render_problem(request, problem, traceback_text=None):
+    if traceback_text is not None:
+        problem.extensions["traceback"] = traceback_text
+    if wants_html(request):
+        response = render_to_response(
+            "problem.jinja2", {"problem": problem.body(), "traceback": traceback_text}, request
+        )
+        response.status = problem.status
+        for name, value in problem.headers.items():
+            response.headers[name] = value
+        return response
+    return problem_json_response(problem, instance=request.path)
+
+
+def problem_view(exc, request):
+    return render_problem(request, exc)
+
+
+def http_exception_view(exc, request):
+    if exc.status_int < 400:
+        return exc  # redirects and the like are not errors
+    headers = {k: v for k, v in exc.headers.items() if k.lower() not in _BODY_HEADERS}
+    return render_problem(request, status_problem(exc.status_int, exc.detail, headers))
+
+
+_BODY_HEADERS = {"content-type", "content-length"}
+
+
+def notfound_view(exc, request):
+    allowed = allowed_methods(request)
+    if allowed and request.method not in allowed:
+        detail = f"{request.method} is not allowed here; use {', '.join(allowed)}"
+        return render_problem(request, status_problem(405, detail, {"Allow": ", ".join(allowed)}))
+    detail = exc.detail
+    if not detail or detail == request.path_info:  # the router's own message is just the path
+        detail = f"Nothing is served at {request.path}"
+    return render_problem(request, status_problem(404, detail))
+
+
+def allowed_methods(request):
+    """The methods some view accepts on the route that matched, or () if none matched."""
+    route = request.matched_route
+    if route is None:
+        return ()
+    table = getattr(request.registry, "svc_route_methods", None)
+    if table is None:
+        table = request.registry.svc_route_methods = _route_methods(request.registry)
+    return table.get(route.name, ())
+
+
+def _route_methods(registry):
+    table = {}
+    for intr in registry.introspector.get_category("views") or ():
+        view = intr["introspectable"]
+        methods = view["request_methods"]
+        if not view["route_name"] or not methods:
+            continue
+        methods = {methods} if isinstance(methods, str) else set(methods)
+        if "GET" in methods:
+            methods.add("HEAD")  # Pyramid answers HEAD with the GET view
+        table.setdefault(view["route_name"], set()).update(methods)
+    return {name: tuple(sorted(methods)) for name, methods in table.items()}
+
+
+def undecodable_path_view(exc, request):
+    return render_problem(request, status_problem(400, "The request path is not valid UTF-8"))
+
+
+def unhandled_view(exc, request):
+    """A bug: log the whole traceback under an incident id, and show it only in debug."""
+    incident = secrets.token_hex(8)
+    text = "".join(traceback.format_exception(*request.exc_info))
+    log.error("incident %s: %s %s failed\n%s", incident, request.method, request.path, text)
+    problem = Problem(
+        500,
+        f"An internal error occurred. Quote incident {incident} when you report it.",
+        slug="internal-error",
+        incident=incident,
+    )
+    debug = request.registry.settings["svc"].debug
+    return render_problem(request, problem, traceback_text=text if debug else None)
+
+
+def includeme(config):
+    config.add_exception_view(problem_view, context=Problem)
+    config.add_exception_view(http_exception_view, context=HTTPException)
+    config.add_notfound_view(notfound_view)
+    config.add_exception_view(undecodable_path_view, context=URLDecodeError)
+    config.add_exception_view(unhandled_view, context=Exception)

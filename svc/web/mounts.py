@@ -1,0 +1,83 @@
+"""``egg:svc#urlmap``: rutter's URLMap, plus the mount table for the apps below it.
+
+rutter keeps its table to itself, so this composite records which app it
+loaded for each prefix and hands that table down in ``environ['svc.mounts']``.
+No app ever has to parse the ini to learn what is mounted where.
+"""
+from dataclasses import dataclass
+
+from rutter.urlmap import urlmap_factory as rutter_urlmap_factory
+
+from svc.web.problems import problem_json_response, status_problem
+
+ENVIRON_KEY = "svc.mounts"
+
+
+@dataclass(frozen=True)
+class Mount:
+    domain: str | None
+    prefix: str
+    name: str
+    pieces: tuple
+
+
+@dataclass(frozen=True)
+class MountTable:
+    script_name: str  # where the urlmap itself is mounted
+    mounts: tuple
+
+    def url(self, mount):
+        return self.script_name + mount.prefix
+
+
+def pieces_of(app):
+    """The svc pieces an app (or a filter in front of one) serves; () for a foreign app."""
+    return tuple(getattr(app, "svc_pieces", ()))
+
+
+class _RecordingLoader:
+    """Passes loads to PasteDeploy's loader and remembers which name gave which app."""
+
+    def __init__(self, loader):
+        self._loader = loader
+        self.names = {}
+
+    def get_app(self, name, global_conf=None):
+        app = self._loader.get_app(name, global_conf=global_conf)
+        self.names[id(app)] = name
+        return app
+
+    def __getattr__(self, attr):
+        return getattr(self._loader, attr)
+
+
+class MountedURLMap:
+    def __init__(self, urlmap, mounts):
+        self.urlmap = urlmap
+        self.mounts = mounts
+        self._tables = {}  # one table per SCRIPT_NAME this map is reached under
+
+    def __call__(self, environ, start_response):
+        script_name = environ.get("SCRIPT_NAME", "")
+        table = self._tables.get(script_name)
+        if table is None:
+            table = self._tables[script_name] = MountTable(script_name, self.mounts)
+        environ[ENVIRON_KEY] = table
+        return self.urlmap(environ, start_response)
+
+
+def not_found_app(environ, start_response):
+    problem = status_problem(404, f"Nothing is mounted at {environ.get('PATH_INFO') or '/'}")
+    return problem_json_response(problem)(environ, start_response)
+
+
+def urlmap_factory(loader, global_conf, **local_conf):
+    recording = _RecordingLoader(loader)
+    urlmap = rutter_urlmap_factory(recording, global_conf, **local_conf)
+    if "not_found_app" not in local_conf and not global_conf.get("not_found_app"):
+        urlmap.not_found_application = not_found_app
+    mounts = tuple(
+        Mount(domain, prefix or "", recording.names.get(id(app), "?"), pieces_of(app))
+        for (domain, prefix), app in sorted(urlmap.applications, key=lambda a: a[0][1])
+    )
+    return MountedURLMap(urlmap, mounts)

@@ -1,0 +1,57 @@
+"""Each app serves one OpenAPI 3.1 document for the pieces it includes, at ``<mount>/openapi.json``."""
+import copy
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "incident": {"type": "string"},
+        "traceback": {"type": "string"},
+    },
+}
+
+PROBLEM_RESPONSE = {
+    "description": "An error, as RFC 9457 problem details",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def add_openapi(config, paths, schemas=None):
+    """Register a piece's OpenAPI ``paths`` (relative to the piece's root) and ``schemas``."""
+    prefix = "/" + config.route_prefix.strip("/") if config.route_prefix else ""
+    doc = config.registry.svc_openapi
+    for path, item in paths.items():
+        item = copy.deepcopy(item)
+        for operation in item.values():
+            operation.setdefault("responses", {}).setdefault("default", PROBLEM_RESPONSE)
+        doc["paths"][prefix + path] = item
+    doc["components"]["schemas"].update(schemas or {})
+
+
+def openapi_view(request):
+    doc = request.registry.svc_openapi
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "svc: " + ", ".join(name for name, _ in request.registry.svc_pieces),
+            "version": request.registry.svc_version,
+        },
+        "servers": [{"url": request.application_url}],
+        "paths": doc["paths"],
+        "components": doc["components"],
+    }
+
+
+def includeme(config):
+    config.registry.svc_openapi = {
+        "paths": {},
+        "components": {"schemas": {"Problem": PROBLEM_SCHEMA}},
+    }
+    config.add_directive("add_openapi", add_openapi)
+    config.add_route("openapi", "/openapi.json")
+    config.add_view(openapi_view, route_name="openapi", renderer="json", request_method="GET")
