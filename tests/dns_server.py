@@ -55,6 +55,7 @@ WILDCARD_ADDRESS = "198.51.100.7"
 # Never answered: a name, and the PTR name of 192.0.2.99
 SILENT = {dns.name.from_text("silent.test."), dns.name.from_text("99.2.0.192.in-addr.arpa.")}
 SERVFAIL = dns.name.from_text("servfail.test.")  # always SERVFAIL
+REFUSED = dns.name.from_text("97.2.0.192.in-addr.arpa.")  # always REFUSED
 
 ZONES = [
     dns.zone.from_text(TEST_ZONE, origin="test.", relativize=False),
@@ -82,8 +83,8 @@ def answer(query):
     name, rdtype = question.name, question.rdtype
     if name in SILENT:
         return None
-    if name == SERVFAIL:
-        response.set_rcode(dns.rcode.SERVFAIL)
+    if name in (SERVFAIL, REFUSED):
+        response.set_rcode(dns.rcode.SERVFAIL if name == SERVFAIL else dns.rcode.REFUSED)
         return response
     if name.is_subdomain(WILDCARD) and name != WILDCARD:
         response.flags |= dns.flags.AA
@@ -93,8 +94,8 @@ def answer(query):
             response.authority.append(_soa(ZONES[0]))
         return response
     zone = _zone_for(name)
-    if zone is None or question.rdclass != dns.rdataclass.IN:
-        response.set_rcode(dns.rcode.REFUSED)
+    if zone is None or question.rdclass != dns.rdataclass.IN:  # as if the root said so
+        response.set_rcode(dns.rcode.NXDOMAIN)
         return response
     response.flags |= dns.flags.AA
     for _ in range(8):  # follow a CNAME chain, as a recursive resolver does

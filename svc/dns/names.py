@@ -28,6 +28,7 @@ REFUSED_TYPES = frozenset(
 )
 
 _HOST_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,11 @@ def check_length(name, parameter):
 
 
 def _check_text(value, parameter):
+    """Refuse NUL and other control characters, which urlsplit would silently drop or keep."""
     if "\x00" in value:
         raise invalid_request(f"{parameter} contains a NUL byte", parameter=parameter)
     if not value.strip():
         raise invalid_request(f"{parameter} is empty", parameter=parameter)
+    if _CONTROL.search(value.strip()):
+        raise invalid_request(f"{parameter} contains a control character", parameter=parameter)
     return value

@@ -1,5 +1,8 @@
 """The dns piece through testing.ini, mounted at /dns, against the test DNS server."""
 import base64
+import csv
+import http.client
+import io
 import json
 import struct
 import time
@@ -13,11 +16,17 @@ import dns.rcode
 import dns.rdatatype
 import dns.update
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
 from webob.request import BaseRequest
 from webtest import TestApp
 
+from svc.web.settings import SettingError
 from tests.conftest import load
+from tests.dns_fixtures import GatedLookup, serve
 from tests.dns_server import WILDCARD_ADDRESS
+from tests.functional.test_openapi import CHECKS
+from tests.openapi import assert_conforms, assert_is_problem
 
 PROBLEM = "application/problem+json"
 
@@ -29,25 +38,30 @@ def fresh_app():
 
 
 @pytest.fixture
-def dns_app(write_ini, dns_upstream):
-    """An app of the dns piece alone at /dns, with the given settings, on the test DNS server."""
+def dns_app_ini(write_ini, dns_upstream):
+    """An ini of the dns piece alone at /dns, with the given settings, on the test DNS server."""
 
     def make(**settings):
         settings.setdefault("nameservers", dns_upstream.address)
         lines = "".join(f"svc.dns.{key} = {value}\n" for key, value in settings.items())
-        ini = f"[app:dns]\nuse = egg:svc#dns\n{lines}\n[composite:main]\nuse = egg:svc#urlmap\n/dns = dns\n"
-        return TestApp(load(write_ini(ini)))
+        return write_ini(f"[app:dns]\nuse = egg:svc#dns\n{lines}\n[composite:main]\nuse = egg:svc#urlmap\n/dns = dns\n")
 
     return make
+
+
+@pytest.fixture
+def dns_app(dns_app_ini):
+    """A TestApp of ``dns_app_ini``."""
+    return lambda **settings: TestApp(load(dns_app_ini(**settings)))
 
 
 def b64(wire):
     return base64.urlsafe_b64encode(wire).rstrip(b"=").decode()
 
 
-def doh_get(app, query, status=200, **headers):
+def doh_get(app, query, status=200, path="/dns", **headers):
     wire = query.to_wire() if isinstance(query, dns.message.Message) else query
-    return app.get("/dns/dns-query", {"dns": b64(wire)}, headers=headers, status=status)
+    return app.get(path + "/dns-query", {"dns": b64(wire)}, headers=headers, status=status)
 
 
 def doh_post(app, body, status=200, content_type="application/dns-message", **headers):
@@ -209,11 +223,11 @@ class TestReverse:
         assert_problem(res, 504, "did not answer", slug="resolver-timeout")
 
     def test_upstream_refusal_is_502(self, testing_app):
-        res = testing_app.get("/dns/reverse", {"ip": "2001:db8::1"}, status=502)
+        res = testing_app.get("/dns/reverse", {"ip": "192.0.2.97"}, status=502)
         assert_problem(res, 502, "REFUSED", slug="resolver-failure")
 
     def test_ipv6_and_zone_ids(self, testing_app):
-        res = testing_app.get("/dns/reverse", {"ip": "fe80::1%eth0"}, status=502)
+        res = testing_app.get("/dns/reverse", {"ip": "fe80::1%eth0"}, status=404)
         assert "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.e.f.ip6.arpa." in res.json["detail"]
 
     @pytest.mark.parametrize("ip", ["", "192.0.2", "192.0.2.256", "a.test", "::g", "1.2.3.4\x00", "[::1"])
@@ -576,3 +590,312 @@ class TestCache:
 
 def test_wildcard_names_of_the_test_zone(testing_app):
     assert testing_app.get("/dns/lookup", {"host": "x1.bench.test"}).json["address"] == WILDCARD_ADDRESS
+
+
+def csv_rows(body):
+    return list(csv.reader(io.StringIO(body.decode("utf-8"))))
+
+
+class TestBulk:
+    def test_text_plain_rows_in_input_order(self, testing_app):
+        body = "dual.test\n\n# a comment\nnx.test\r\n192.0.2.5\nhttp://[2001:db8::9]:80/\nbad name\nv6only.test\n"
+        res = testing_app.post("/dns/bulk", body.encode(), headers={"Content-Type": "text/plain"})
+        assert res.content_type == "text/csv"
+        assert res.charset == "utf-8"
+        rows = csv_rows(res.body)
+        assert rows[0] == ["name", "family", "address", "error"]
+        assert rows[1] == ["dual.test", "4", "192.0.2.2", ""]
+        assert rows[2][:3] == ["nx.test", "", ""] and "no address" in rows[2][3]
+        assert rows[3] == ["192.0.2.5", "4", "192.0.2.5", ""]
+        assert rows[4] == ["http://[2001:db8::9]:80/", "6", "2001:db8::9", ""]
+        assert rows[5][0] == "bad name" and "not a valid host name" in rows[5][3]
+        assert rows[6] == ["v6only.test", "6", "2001:db8::6", ""]
+        assert len(rows) == 7
+
+    def test_multipart_file_upload_with_a_family(self, testing_app):
+        res = testing_app.post(
+            "/dns/bulk",
+            {"family": "6"},
+            upload_files=[("file", "names.txt", b"dual.test\na.test\n")],
+        )
+        assert csv_rows(res.body)[1:] == [["dual.test", "6", "2001:db8::2", ""], ["a.test", "4", "192.0.2.1", ""]]
+
+    def test_strict_family_from_the_query_string(self, testing_app):
+        res = testing_app.post(
+            "/dns/bulk?family=6&strict=true", b"dual.test\na.test\n", headers={"Content-Type": "text/plain"}
+        )
+        rows = csv_rows(res.body)
+        assert rows[1] == ["dual.test", "6", "2001:db8::2", ""]
+        assert rows[2][:3] == ["a.test", "", ""] and rows[2][3]
+
+    def test_a_thousand_names_some_invalid(self, testing_app):
+        names = [f"n{i}.bench.test" if i % 10 else f"bad_{i} name" for i in range(1000)]
+        names[500] = "silent.test"
+        res = testing_app.post("/dns/bulk", "\n".join(names).encode(), headers={"Content-Type": "text/plain"})
+        rows = csv_rows(res.body)
+        assert len(rows) == 1001
+        assert [row[0] for row in rows[1:]] == names
+        for name, row in zip(names, rows[1:]):
+            if name.startswith("bad"):
+                assert row[1:3] == ["", ""] and "not a valid host name" in row[3]
+            elif name == "silent.test":
+                assert "could not answer" in row[3]
+            else:
+                assert row[1:] == ["4", WILDCARD_ADDRESS, ""]
+
+    HOSTILE_LINES = [
+        (b"\xff\xfeab.test", "\\xff\\xfeab.test", "not valid UTF-8"),
+        (b"a\x00b.test", "a\\x00b.test", "NUL"),
+        (b"=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")", "names no host"),
+        (b"+1.test", "'+1.test", "not a valid host"),
+        (b"@sum.test", "'@sum.test", "sum.test has no address"),  # an empty userinfo, stripped
+        (b"a" * 64 + b".test", "a" * 64 + ".test", "label of 64 characters"),
+        (b"a,b\"c.test", "a,b\"c.test", "not a valid host"),
+        (b"a\tb.test", "a\\x09b.test", "control character"),
+        (b"a.te\x7fst", "a.te\\x7fst", "control character"),
+    ]
+
+    @pytest.mark.parametrize("line, shown, error", HOSTILE_LINES)
+    def test_a_bad_line_is_an_error_row_and_the_stream_goes_on(self, testing_app, line, shown, error):
+        res = testing_app.post("/dns/bulk", line + b"\na.test\n", headers={"Content-Type": "text/plain"})
+        rows = csv_rows(res.body)
+        assert rows[1][0] == shown and error in rows[1][3]
+        assert rows[2] == ["a.test", "4", "192.0.2.1", ""]
+
+    @pytest.mark.parametrize(
+        "body, headers, status, detail",
+        [
+            (b"a.test\n" * 2001, {"Content-Type": "text/plain"}, 413, "2001 names given; at most 2000"),
+            (b"", {"Content-Type": "text/plain"}, 400, "no names given"),
+            (b"\n# only a comment\n  \n", {"Content-Type": "text/plain"}, 400, "no names given"),
+            (b"a.test", {"Content-Type": "application/json"}, 415, "text/plain"),
+            (b"a.test", {}, 415, "not application/x-www-form-urlencoded"),
+            (b"--x\r\n", {"Content-Type": "multipart/form-data; boundary=x"}, 400, "no file field"),
+        ],
+    )
+    def test_refused_before_any_lookup(self, testing_app, dns_upstream, body, headers, status, detail):
+        res = testing_app.post("/dns/bulk", body, headers=headers, status=status)
+        assert res.content_type == PROBLEM and detail in res.json["detail"]
+        assert dns_upstream.queries == []
+
+    def test_multipart_without_the_file_field(self, testing_app):
+        res = testing_app.post("/dns/bulk", {"names": "a.test"}, upload_files=[("other", "x.txt", b"a")], status=400)
+        assert "no file field" in res.json["detail"]
+
+    def test_declared_length_over_the_limit_is_refused_before_reading(self, testing_app):
+        request = BaseRequest.blank("/dns/bulk", method="POST", content_type="text/plain")
+        request.environ["wsgi.input"] = None
+        request.environ["CONTENT_LENGTH"] = str(2 * 1024 * 1024 + 1)
+        res = request.get_response(testing_app.app)
+        assert res.status_int == 413 and "at most 2097152" in res.json["detail"]
+
+    def test_other_methods_are_405(self, testing_app):
+        assert testing_app.get("/dns/bulk", status=405).headers["Allow"] == "POST"
+
+
+@pytest.fixture(scope="module")
+def svc_url():
+    """testing.ini served by a real waitress."""
+    with serve(load("testing.ini")) as url:
+        yield url
+
+
+class TestOverRealHTTP:
+    """svc on a real waitress, and clients nobody here wrote."""
+
+    @pytest.mark.parametrize("post", [True, False])
+    @pytest.mark.parametrize(
+        "name, rdtype",
+        [
+            ("a.test", "A"),
+            ("dual.test", "AAAA"),
+            ("chain1.test", "A"),
+            ("mx.test", "MX"),
+            ("bigtxt.test", "TXT"),
+            ("nx.test", "A"),
+            ("a.test", "MX"),
+            ("xn--bcher-kva.test", "A"),
+            ("1.2.0.192.in-addr.arpa", "PTR"),
+        ],
+    )
+    def test_dnspython_doh_client_gets_what_the_nameserver_says(self, svc_url, dns_upstream, post, name, rdtype):
+        query = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
+        reply = dns.query.https(query, svc_url + "/dns/dns-query", post=post, timeout=10)
+        expected = direct(dns_upstream, dns.message.make_query(name, rdtype, use_edns=0, payload=1232))
+        assert query.is_response(reply)
+        assert reply.rcode() == expected.rcode()
+        assert reply.answer == expected.answer
+        assert reply.authority == expected.authority
+        assert not reply.flags & dns.flags.TC
+
+    def test_dnspython_doh_client_gets_servfail_for_silence(self, svc_url):
+        query = dns.message.make_query("silent.test", "A")
+        reply = dns.query.https(query, svc_url + "/dns/dns-query", post=False, timeout=10)
+        assert reply.rcode() == dns.rcode.SERVFAIL
+
+    def test_bulk_streams_the_first_row_before_the_last_lookup_ends(self, dns_app_ini):
+        GatedLookup.first_row_read.clear()
+        GatedLookup.gate_saw_first_row = None
+        names = [f"h{i}.test" for i in range(999)] + ["gate.test"]
+        names[3] = "missing.test"
+        with serve(load(dns_app_ini(lookup_backend="tests.dns_fixtures:GatedLookup"))) as url:
+            host, port = url.removeprefix("http://").split(":")
+            conn = http.client.HTTPConnection(host, int(port), timeout=30)
+            conn.request("POST", "/dns/bulk", "\n".join(names).encode(), {"Content-Type": "text/plain"})
+            res = conn.getresponse()
+            assert res.status == 200 and res.getheader("Content-Type") == "text/csv; charset=utf-8"
+            assert res.getheader("Transfer-Encoding") == "chunked"
+            assert res.readline() == b"name,family,address,error\r\n"
+            assert res.readline() == b"h0.test,4,192.0.2.77,\r\n"
+            GatedLookup.first_row_read.set()
+            rest = csv_rows(res.read())
+            conn.close()
+        assert GatedLookup.gate_saw_first_row is True
+        assert len(rest) == 999
+        assert rest[2][0] == "missing.test" and "no address" in rest[2][3]
+        assert rest[-1] == ["gate.test", "4", "192.0.2.77", ""]
+
+
+class TestPage:
+    @pytest.mark.parametrize(
+        "params, shown",
+        [
+            ({"host": "dual.test", "family": "6"}, "2001:db8::2"),
+            ({"ip": "192.0.2.1"}, "a.test."),
+            ({"name": "mx.test", "type": "MX"}, "10 mail.test."),
+        ],
+    )
+    def test_forms_show_the_api_results(self, testing_app, params, shown):
+        res = testing_app.get("/dns/", params, headers={"Accept": "text/html"})
+        assert shown in res.html.select_one("table.result").text
+
+    def test_errors_show_with_the_values_kept(self, testing_app):
+        res = testing_app.get("/dns/", {"host": "a" * 64 + ".test"}, headers={"Accept": "text/html"}, status=400)
+        assert "label of 64 characters" in res.html.select_one("p.problem").text
+        assert res.html.select_one('input[name="host"]')["value"] == "a" * 64 + ".test"
+        res = testing_app.get("/dns/", {"host": "nx.test"}, headers={"Accept": "text/html"}, status=404)
+        assert "no address" in res.html.select_one("p.problem").text
+
+    def test_bulk_form_posts_a_file(self, testing_app):
+        res = testing_app.get("/dns/", headers={"Accept": "text/html"})
+        form = res.forms[3]
+        assert form.action == "/dns/bulk" and form.enctype == "multipart/form-data"
+        form["file"] = ("names.txt", b"a.test\n")
+        assert csv_rows(form.submit().body)[1] == ["a.test", "4", "192.0.2.1", ""]
+
+
+class TestMounts:
+    def test_remounted_piece_keeps_its_links(self, write_ini, dns_upstream):
+        app = TestApp(
+            load(
+                write_ini(
+                    f"""
+                    [app:dns]
+                    use = egg:svc#dns
+                    svc.dns.nameservers = {dns_upstream.address}
+                    [composite:main]
+                    use = egg:svc#urlmap
+                    /tools/resolver = dns
+                    """
+                )
+            )
+        )
+        page = app.get("/tools/resolver/", headers={"Accept": "text/html"})
+        assert {f.action for f in page.forms.values()} == {"/tools/resolver/", "/tools/resolver/bulk"}
+        assert app.get("/tools/resolver/openapi.json").json["servers"] == [{"url": "http://localhost/tools/resolver"}]
+        reply = dns.message.from_wire(doh_get(app, dns.message.make_query("a.test", "A"), path="/tools/resolver").body)
+        assert reply.answer[0][0].address == "192.0.2.1"
+        app.get("/dns/lookup?host=a.test", status=404)
+
+    def test_pieces_sharing_one_app(self, write_ini, dns_upstream):
+        app = TestApp(
+            load(
+                write_ini(
+                    f"""
+                    [app:main]
+                    use = egg:svc#main
+                    svc.pieces = home dns net
+                    svc.dns.nameservers = {dns_upstream.address}
+                    svc.dns.lookup_backend = svc.dns.lookup:NameserverLookup
+                    """
+                )
+            )
+        )
+        assert app.get("/dns/lookup", {"host": "a.test"}).json["address"] == "192.0.2.1"
+        assert app.get("/net/mac").json["mac"]
+        assert {"/dns/dns-query", "/dns/bulk", "/net/interfaces"} <= set(app.get("/openapi.json").json["paths"])
+        assert app.get("/hello?name=x", headers={"Accept": "text/plain"}).headers.get("Vary") is None
+
+    @pytest.mark.parametrize(
+        "setting, key",
+        [
+            ("svc.dns.nameservers = dns.example", "svc.dns.nameservers"),
+            ("svc.dns.nameservers = 192.0.2.53:0", "svc.dns.nameservers"),
+            ("svc.dns.nameservers = [2001:db8::1", "svc.dns.nameservers"),
+            ("svc.dns.timeout = 0", "svc.dns.timeout"),
+            ("svc.dns.retries = -1", "svc.dns.retries"),
+            ("svc.dns.cache_size = many", "svc.dns.cache_size"),
+            ("svc.dns.forward_client_subnet = perhaps", "svc.dns.forward_client_subnet"),
+            ("svc.dns.lookup_backend = no.such.module:Lookup", "svc.dns.lookup_backend"),
+            ("svc.dns.lookup_backend = svc.dns.lookup:NoSuchLookup", "svc.dns.lookup_backend"),
+            ("svc.dns.lookup_workers = 0", "svc.dns.lookup_workers"),
+            ("svc.dns.bulk_max_bytes = lots", "svc.dns.bulk_max_bytes"),
+            ("svc.dns.nameserver = 192.0.2.53", "svc.dns.nameserver"),
+            ("svc.net.anything = 1", "svc.net.anything"),
+        ],
+    )
+    def test_bad_settings_fail_at_start_up_naming_the_key(self, write_ini, setting, key):
+        path = write_ini(f"[app:main]\nuse = egg:svc#main\nsvc.pieces = dns net\n{setting}\n")
+        with pytest.raises(SettingError) as info:
+            load(path)
+        assert key in str(info.value)
+
+
+def _doh(query):
+    return "/dns-query?dns=" + b64(dns.message.make_query(*query).to_wire())
+
+
+CONFORMING = [
+    "/lookup?host=a.test",
+    "/lookup?host=nx.test",
+    "/lookup?host=" + "a" * 64,
+    "/reverse?ip=192.0.2.1",
+    "/reverse?ip=x",
+    "/resolve?name=chain1.test",
+    "/resolve?name=nx.test",
+    "/resolve?name=silent.test",
+    "/resolve?name=a.test&type=WAT",
+    "/",
+    "/?host=a.test",
+    _doh(("a.test", "A")),
+    "/dns-query?dns=+",
+]
+
+
+@pytest.mark.parametrize("url", CONFORMING)
+def test_real_responses_conform_to_the_openapi_document(testing_app, url):
+    doc = testing_app.get("/dns/openapi.json").json
+    res = testing_app.get("/dns" + url, status="*", headers={"Accept": "application/json, text/html;q=0.9, */*;q=0.1"})
+    assert_conforms(doc, res, url.partition("?")[0])
+
+
+def test_json_dns_query_and_bulk_conform(testing_app):
+    doc = testing_app.get("/dns/openapi.json").json
+    res = testing_app.get("/dns" + _doh(("a.test", "A")), headers={"Accept": "application/dns-json"})
+    assert_conforms(doc, res, "/dns-query")
+    res = testing_app.post("/dns/bulk", b"a.test", headers={"Content-Type": "text/plain"})
+    assert_conforms(doc, res, "/bulk", method="POST")
+    assert_is_problem(doc, testing_app.post("/dns/bulk", b"", headers={"Content-Type": "text/plain"}, status=400))
+
+
+APP = load("testing.ini")
+# A DoH body is raw bytes, as schemathesis sends application/octet-stream.
+schemathesis.serializer.alias("application/dns-message", "application/octet-stream")
+dns_schema = schemathesis.openapi.from_wsgi("/dns/openapi.json", APP)
+
+
+@pytest.mark.slow
+@dns_schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+def test_schemathesis_dns(case):
+    case.call_and_validate(checks=CHECKS)
