@@ -3,12 +3,12 @@
 from pyramid.events import NewResponse
 
 from svc.dns.cache import ResolverCache
+from svc.dns.doh import ReplyMemo
 from svc.dns.lookup import HostLookup
 from svc.dns.openapi import PATHS, SCHEMAS
 from svc.dns.resolver import DNSResolver
 from svc.dns.upstream import Nameserver, Upstream, as_nameservers, system_nameservers
 from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_seconds, as_size, read_settings
-
 
 SETTINGS = SettingsSpec(
     "svc.dns",
@@ -44,6 +44,7 @@ def includeme(config):
             f"setting svc.dns.lookup_backend = {settings.lookup_backend!r} cannot be imported: {exc}"
         ) from None
     config.registry.svc_dns_resolver = resolver
+    config.registry.svc_dns_replies = ReplyMemo(settings.cache_size)
     config.registry.svc_dns_lookup = HostLookup(
         backend_factory(resolver), settings.lookup_workers, settings.lookup_timeout
     )

@@ -32,6 +32,7 @@ class CachedAnswer:
     message: dns.message.Message  # a fresh copy, TTLs lowered by ``age``
     age: int  # whole seconds since the answer arrived
     lifetime: int  # seconds it may still be reused
+    fresh_until: float  # the clock reading at which ``age`` goes up by one
 
 
 class ResolverCache:
@@ -41,10 +42,10 @@ class ResolverCache:
     touches, with every TTL lowered by the answer's age.
     """
 
-    def __init__(self, max_entries, max_ttl, clock=time.monotonic):
+    def __init__(self, max_entries, max_ttl, clock=None):
         self.max_entries = max_entries
         self.max_ttl = max_ttl
-        self._clock = clock
+        self._clock = clock or time.monotonic
         self._entries = OrderedDict()  # key -> (wire, stored_at, expires_at)
         self._lock = threading.Lock()
 
@@ -68,7 +69,7 @@ class ResolverCache:
         for section in (message.answer, message.authority, message.additional):
             for rrset in section:
                 rrset.ttl = max(0, rrset.ttl - age)
-        return CachedAnswer(message, age, cache_lifetime(message, age))
+        return CachedAnswer(message, age, cache_lifetime(message, age), stored_at + age + 1)
 
     def put(self, key, message):
         """Keep ``message`` for its lifetime (at most ``max_ttl``); no-op when it has none."""

@@ -2,6 +2,9 @@
 import base64
 import re
 import struct
+import threading
+import time
+from collections import OrderedDict
 
 import dns.edns
 import dns.exception
@@ -139,3 +142,42 @@ def reply_wire(query, answer):
 def cache_control(answer):
     """``max-age`` of the answer's remaining lifetime; ``no-store`` when it has none."""
     return f"max-age={answer.lifetime}" if answer.lifetime > 0 else "no-store"
+
+
+class ReplyMemo:
+    """Finished replies to cached answers, by the query's bytes less its ID.
+
+    A reply is fully decided by the query's bytes and the cached answer's age in whole seconds,
+    so until that age ticks over, the same question (a GET with ID 0, or a stub repeating
+    itself) gets the same bytes with its own ID, skipping the parsing and the encoding.
+    """
+
+    def __init__(self, max_entries, clock=None):
+        self.max_entries = max_entries
+        self._clock = clock or time.monotonic
+        self._entries = OrderedDict()  # query bytes after the ID -> (reply after the ID, Cache-Control, fresh_until)
+        self._lock = threading.Lock()
+
+    def get(self, query_wire):
+        """``(reply bytes, Cache-Control)`` for ``query_wire``, or None."""
+        key = query_wire[2:]
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            reply, control, fresh_until = entry
+            if self._clock() >= fresh_until:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+        return query_wire[:2] + reply, control
+
+    def put(self, query_wire, reply_wire, answer):
+        """Keep ``reply_wire`` when ``answer`` came from the cache and may still be reused."""
+        if answer.fresh_until is None or answer.lifetime <= 0 or self.max_entries <= 0:
+            return
+        with self._lock:
+            self._entries[query_wire[2:]] = (reply_wire[2:], cache_control(answer), answer.fresh_until)
+            self._entries.move_to_end(query_wire[2:])
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)

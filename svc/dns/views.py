@@ -68,29 +68,41 @@ def dns_query(request):
     media_type = offers[0][0]
     params = query(request)
     if request.method == "POST":
-        message = parse_query(read_post_body(request))
+        wire = read_post_body(request)
     elif "dns" in params:
-        message = parse_query(decode_dns_param(one_param(request, "dns")))
+        wire = decode_dns_param(one_param(request, "dns"))
     elif "name" in params and media_type != DNS_MESSAGE:
-        message = None
+        wire = None
     else:
         raise invalid_request(
             "give dns= (a base64url DNS query), or name= with Accept: application/dns-json",
             parameter="dns",
         )
-    question = (
-        question_from_params(params)
-        if message is None
-        else question_of(message, _settings(request).forward_client_subnet)
-    )
+    replies = request.registry.svc_dns_replies
+    if media_type == DNS_MESSAGE:
+        replayed = replies.get(wire)
+        if replayed is not None:
+            return _wire_response(*replayed)
+    if wire is None:
+        message, question = None, question_from_params(params)
+    else:
+        message = parse_query(wire)
+        question = question_of(message, _settings(request).forward_client_subnet)
     answer = request.registry.svc_dns_resolver.resolve(question)
     if media_type == DNS_MESSAGE:
         body = reply_wire(message, answer)
-    else:
-        recursion_desired = message is None or bool(message.flags & dns.flags.RD)
-        body = json.dumps(answer_json(question, answer, recursion_desired)).encode("utf-8")
+        replies.put(wire, body, answer)
+        return _wire_response(body, cache_control(answer))
+    recursion_desired = message is None or bool(message.flags & dns.flags.RD)
+    body = json.dumps(answer_json(question, answer, recursion_desired)).encode("utf-8")
     response = Response(body=body, content_type=media_type)
     response.cache_control = cache_control(answer)
+    return response
+
+
+def _wire_response(body, control):
+    response = Response(body=body, content_type=DNS_MESSAGE)
+    response.cache_control = control
     return response
 
 

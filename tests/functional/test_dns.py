@@ -552,6 +552,28 @@ class TestCache:
             fresh_app.get("/dns/resolve", {"name": name})
         assert dns_upstream.count(name) == 1
 
+    def test_repeated_queries_get_their_own_ids_and_ageing_ttls(self, dns_upstream, monkeypatch):
+        clock = [1000.0]
+        monkeypatch.setattr("time.monotonic", lambda: clock[0])
+        app = TestApp(load("testing.ini"))
+        replies = []
+        for query_id, advance in [(1, 0), (2, 0.2), (3, 0.2), (4, 1.0), (0, 5.0)]:
+            clock[0] += advance
+            query = dns.message.make_query("a.test", "A")
+            query.id = query_id
+            res = doh_get(app, query)
+            reply = dns.message.from_wire(res.body)
+            assert query.is_response(reply)
+            replies.append((reply.answer[0].ttl, res.headers["Cache-Control"]))
+        assert replies == [
+            (300, "max-age=300"),
+            (300, "max-age=300"),
+            (300, "max-age=300"),
+            (299, "max-age=299"),
+            (294, "max-age=294"),
+        ]
+        assert dns_upstream.count("a.test") == 1
+
     def test_the_question_is_the_key(self, fresh_app, dns_upstream):
         doh_get(fresh_app, dns.message.make_query("dual.test", "A"))
         doh_get(fresh_app, dns.message.make_query("DUAL.test", "A"))
