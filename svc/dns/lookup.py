@@ -24,6 +24,7 @@ from svc.web.problems import Problem, invalid_request
 
 FAMILIES = {"4": socket.AF_INET, "6": socket.AF_INET6, "any": socket.AF_UNSPEC}
 FAMILY_NUMBERS = {socket.AF_INET: 4, socket.AF_INET6: 6}
+_NO_ADDRESS = {socket.AF_INET: "no IPv4 address", socket.AF_INET6: "no IPv6 address", socket.AF_UNSPEC: "no address"}
 
 
 class NameNotFound(Problem):
@@ -93,7 +94,8 @@ class NameserverLookup:
         if not addresses and rcodes - {dns.rcode.NOERROR, dns.rcode.NXDOMAIN}:
             raise socket.gaierror(socket.EAI_FAIL, dns.rcode.to_text(max(rcodes)))
         if not addresses:
-            raise socket.gaierror(socket.EAI_NONAME, "no such name")
+            reason = "no such name" if dns.rcode.NXDOMAIN in rcodes else _NO_ADDRESS[family]
+            raise socket.gaierror(socket.EAI_NONAME, reason)
         return addresses
 
 

@@ -137,6 +137,10 @@ class TestLookup:
             {"address": "2001:db8::2", "family": 6},
         ]
 
+    def test_strict_family_says_what_is_missing(self, testing_app):
+        res = testing_app.get("/dns/lookup", {"host": "v6only.test", "family": "4", "strict": "1"}, status=404)
+        assert res.json["detail"] == "v6only.test has no address: no IPv4 address"
+
     def test_falls_back_to_the_other_family(self, testing_app):
         res = testing_app.get("/dns/lookup", {"host": "v6only.test", "family": "4"})
         assert (res.json["address"], res.json["family"]) == ("2001:db8::6", 6)
