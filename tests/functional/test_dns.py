@@ -811,6 +811,10 @@ class TestPage:
 
 
 class TestMounts:
+    @pytest.mark.parametrize("path", ["/dns/", "/dns/openapi.json", "/dns/lookup?host=192.0.2.1"])
+    def test_mounted_in_every_ini(self, every_ini_app, path):
+        assert every_ini_app.get(path).status_int == 200
+
     def test_remounted_piece_keeps_its_links(self, write_ini, dns_upstream):
         app = TestApp(
             load(
