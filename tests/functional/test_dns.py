@@ -474,6 +474,7 @@ DOH_HOSTILE_WIRE = [
     (_header(), "malformed"),  # says one question, has none
     (_header() + b"\x01a\x04test", "malformed"),  # question cut short
     (_header() + b"\x40" + b"a" * 64 + b"\x00\x00\x01\x00\x01", "malformed"),  # a 64-octet label
+    (_header() + (b"\x32" + b"a" * 50) * 5 + b"\x00\x00\x01\x00\x01", "malformed"),  # a 256-octet name
     (_header() + b"\xc0\x0c\x00\x01\x00\x01", "malformed"),  # a compression loop
     (_header() + _A_QUESTION + b"junk", "malformed"),
     (_header(ancount=1) + _A_QUESTION, "malformed"),
