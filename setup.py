@@ -7,6 +7,9 @@ requires = [
     "PasteDeploy>=3.0",
     "plaster_pastedeploy>=1.0",
     "rutter>=1.0",
+    "dnspython>=2.9",
+    "idna>=3.7",
+    "psutil>=5.9",
 ]
 
 testing_extras = [
@@ -16,6 +19,8 @@ testing_extras = [
     "schemathesis>=4.0",
     "jsonschema>=4.20",
     "beautifulsoup4",
+    # dnspython's own DoH client (dns.query.https), which the tests point at svc
+    "dnspython[doh]>=2.9",
 ]
 
 setup(
@@ -34,6 +39,8 @@ setup(
             "main = svc:main",
             "home = svc:home_app",
             "urls = svc:urls_app",
+            "dns = svc:dns_app",
+            "net = svc:net_app",
         ],
         "paste.composite_factory": [
             "urlmap = svc.web.mounts:urlmap_factory",

@@ -15,6 +15,8 @@ class Piece(NamedTuple):
 PIECES = {
     "home": Piece("svc.home", "", "Index of mounts, hello and health check"),
     "urls": Piece("svc.urls", "/url", "Parse URLs and join them the way browsers do"),
+    "dns": Piece("svc.dns", "/dns", "Host lookups, a JSON DNS API, DNS over HTTPS, bulk lookups"),
+    "net": Piece("svc.net", "/net", "This host's network interfaces and MAC address"),
 }
 
 

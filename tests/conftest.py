@@ -6,12 +6,19 @@ import pytest
 from paste.deploy import loadapp
 from webtest import TestApp
 
+pytest_plugins = ["tests.dns_fixtures"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INI_FILES = ("development.ini", "production.ini", "testing.ini")
+
+# The %(name)s values testing.ini interpolates, such as local test servers' addresses;
+# the fixture plugins above fill them in when pytest starts.
+TESTING_GLOBAL_CONF = {}
 
 
 def load(ini, **global_conf):
     """The WSGI app of ``ini`` (a name in the project root or an absolute path)."""
+    global_conf = {**TESTING_GLOBAL_CONF, **global_conf}
     return loadapp(f"config:{ini}", relative_to=ROOT, global_conf=global_conf or None)
 
 

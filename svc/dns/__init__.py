@@ -1,0 +1,66 @@
+"""The dns piece: host lookups, reverse lookups, a JSON DNS API, DNS over HTTPS and bulk lookups."""
+
+from pyramid.events import NewResponse
+
+from svc.dns.cache import ResolverCache
+from svc.dns.doh import ReplyMemo
+from svc.dns.lookup import HostLookup
+from svc.dns.openapi import PATHS, SCHEMAS
+from svc.dns.resolver import DNSResolver
+from svc.dns.upstream import Nameserver, Upstream, as_nameservers, system_nameservers
+from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_seconds, as_size, read_settings
+
+SETTINGS = SettingsSpec(
+    "svc.dns",
+    nameservers=(as_nameservers, ()),
+    timeout=(as_seconds(0, 60), 2.0),
+    retries=(as_int(0, 10), 1),
+    cache_size=(as_int(0, 10_000_000), 10_000),
+    cache_max_ttl=(as_int(0, 7 * 86400), 86400),
+    forward_client_subnet=(as_bool, False),
+    lookup_backend=(str.strip, "svc.dns.lookup:SystemLookup"),
+    lookup_timeout=(as_seconds(0, 300), 5.0),
+    lookup_workers=(as_int(1, 1024), 16),
+    bulk_max_lines=(as_int(1, 1_000_000), 10_000),
+    bulk_max_bytes=(as_size, "2MiB"),
+    bulk_concurrency=(as_int(1, 1024), 8),
+)
+
+# glibc's own fallback when resolv.conf names no nameserver.
+FALLBACK_NAMESERVER = Nameserver("127.0.0.1")
+
+
+def includeme(config):
+    settings = read_settings(config, SETTINGS)
+    nameservers = settings.nameservers or system_nameservers() or (FALLBACK_NAMESERVER,)
+    resolver = DNSResolver(
+        Upstream(nameservers, settings.timeout, settings.retries),
+        ResolverCache(settings.cache_size, settings.cache_max_ttl),
+    )
+    try:
+        backend_factory = config.maybe_dotted(settings.lookup_backend)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise SettingError(
+            f"setting svc.dns.lookup_backend = {settings.lookup_backend!r} cannot be imported: {exc}"
+        ) from None
+    config.registry.svc_dns_resolver = resolver
+    config.registry.svc_dns_replies = ReplyMemo(settings.cache_size)
+    config.registry.svc_dns_lookup = HostLookup(
+        backend_factory(resolver), settings.lookup_workers, settings.lookup_timeout
+    )
+    config.add_route("dns.page", "/")
+    config.add_route("dns.lookup", "/lookup")
+    config.add_route("dns.reverse", "/reverse")
+    config.add_route("dns.resolve", "/resolve")
+    config.add_route("dns.query", "/dns-query")
+    config.add_route("dns.bulk", "/bulk")
+    config.add_subscriber(vary_on_accept, NewResponse)
+    config.add_openapi(PATHS, SCHEMAS)
+    config.scan("svc.dns.views")
+
+
+def vary_on_accept(event):
+    """Every response of /dns-query depends on Accept (wire or JSON), errors included."""
+    route = event.request.matched_route
+    if route is not None and route.name == "dns.query":
+        event.response.vary = tuple(dict.fromkeys((*(event.response.vary or ()), "Accept")))

@@ -1,0 +1,183 @@
+"""RFC 8484 DNS over HTTPS: the query from a GET or a POST, and the reply in wire format."""
+import base64
+import re
+import struct
+import threading
+import time
+from collections import OrderedDict
+
+import dns.edns
+import dns.exception
+import dns.flags
+import dns.message
+import dns.opcode
+
+from svc.dns.names import REFUSED_TYPES
+from svc.dns.resolver import Question
+from svc.dns.upstream import UpstreamTimeout
+from svc.web.problems import Problem, invalid_request
+
+DNS_MESSAGE = "application/dns-message"
+DNS_JSON = "application/dns-json"
+MAX_MESSAGE = 65535  # a DNS message's length field is 16 bits
+HEADER_LENGTH = 12
+REPLY_EDNS_PAYLOAD = 4096
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+def too_large(size):
+    return Problem(413, f"the DNS message is {size} bytes; at most {MAX_MESSAGE}", slug="request-too-large")
+
+
+def decode_dns_param(value):
+    """The DNS message in a GET's ``dns`` parameter: base64url without padding (RFC 8484 4.1)."""
+    if not _BASE64URL.match(value):
+        raise invalid_request(
+            "dns is not base64url without padding: use only A-Z a-z 0-9 - _ (no +, / or =)",
+            parameter="dns",
+        )
+    if len(value) % 4 == 1:
+        raise invalid_request(f"dns is not valid base64url: {len(value)} characters", parameter="dns")
+    size = len(value) * 3 // 4
+    if size > MAX_MESSAGE:
+        raise too_large(size)
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def encode_dns_param(wire):
+    """The ``dns`` parameter for ``wire``, as a DoH client sends it."""
+    return base64.urlsafe_b64encode(wire).rstrip(b"=").decode("ascii")
+
+
+def read_post_body(request):
+    """The raw message of a POST: ``application/dns-message``, at most 65535 bytes.
+
+    A declared length over the limit is refused before a byte is read, and the read is bounded
+    whatever the header says.
+    """
+    if request.content_type != DNS_MESSAGE:
+        raise Problem(
+            415,
+            f"POST a DNS message as {DNS_MESSAGE}, not {request.content_type or 'no content type'}",
+            headers={"Accept-Post": DNS_MESSAGE},
+        )
+    declared = request.content_length
+    if declared is not None and declared > MAX_MESSAGE:
+        raise too_large(declared)
+    body = request.body_file.read(MAX_MESSAGE + 1)
+    if len(body) > MAX_MESSAGE:
+        raise too_large(f"over {MAX_MESSAGE}")
+    return body
+
+
+def parse_query(wire):
+    """A standard query with one question, or a 400 saying what is wrong with ``wire``."""
+    if not wire:
+        raise invalid_request("the DNS message is empty")
+    if len(wire) < HEADER_LENGTH:
+        raise invalid_request(
+            f"the DNS message is {len(wire)} bytes, shorter than the {HEADER_LENGTH}-byte header"
+        )
+    flags, qdcount = struct.unpack("!H H", wire[2:6])
+    if flags & dns.flags.QR:
+        raise invalid_request("the DNS message is a response (QR set), not a query")
+    opcode = dns.opcode.from_flags(flags)
+    if opcode != dns.opcode.QUERY:
+        raise invalid_request(f"opcode {dns.opcode.to_text(opcode)} is not served; only QUERY is")
+    if qdcount != 1:
+        raise invalid_request(f"the DNS message has {qdcount} questions; a query has exactly one")
+    try:
+        query = dns.message.from_wire(wire)
+    except (dns.exception.DNSException, ValueError, UnicodeError) as exc:
+        raise invalid_request(f"the DNS message is malformed: {exc or type(exc).__name__}") from None
+    rdtype = query.question[0].rdtype
+    if rdtype in REFUSED_TYPES:
+        raise invalid_request(f"{rdtype.name} is a meta type that is not resolved here")
+    return query
+
+
+def question_of(query, forward_client_subnet=False):
+    """What to ask upstream for ``query``; its client subnet only when forwarding is allowed."""
+    question = query.question[0]
+    subnet = None
+    if forward_client_subnet:
+        subnet = next((o for o in query.options if o.otype == dns.edns.OptionType.ECS), None)
+    return Question(
+        question.name,
+        question.rdtype,
+        question.rdclass,
+        dnssec_ok=bool(query.ednsflags & dns.flags.DO),
+        checking_disabled=bool(query.flags & dns.flags.CD),
+        client_subnet=subnet,
+    )
+
+
+def reply_wire(query, answer):
+    """The reply to ``query`` carrying ``answer``: the query's ID and question, never truncated.
+
+    EDNS is used when the query used it; then upstream's extended errors are passed on, and a
+    SERVFAIL of ours says why in an extended error (RFC 8914).
+    """
+    upstream = answer.message
+    reply = dns.message.make_response(query, our_payload=REPLY_EDNS_PAYLOAD)
+    reply.flags |= (query.flags & dns.flags.CD) | (upstream.flags & (dns.flags.RA | dns.flags.AD))
+    reply.set_rcode(upstream.rcode())
+    reply.answer = upstream.answer
+    reply.authority = upstream.authority
+    reply.additional = upstream.additional
+    if query.edns >= 0:
+        options = [o for o in upstream.options if o.otype == dns.edns.OptionType.EDE]
+        if answer.error is not None:
+            code = (
+                dns.edns.EDECode.NO_REACHABLE_AUTHORITY
+                if isinstance(answer.error, UpstreamTimeout)
+                else dns.edns.EDECode.NETWORK_ERROR
+            )
+            options.append(dns.edns.EDEOption(code, str(answer.error)[:200]))
+        flags = query.ednsflags & dns.flags.DO
+        reply.use_edns(0, flags, REPLY_EDNS_PAYLOAD, options=options, pad=reply.pad)
+    return reply.to_wire(max_size=MAX_MESSAGE)
+
+
+def cache_control(answer):
+    """``max-age`` of the answer's remaining lifetime; ``no-store`` when it has none."""
+    return f"max-age={answer.lifetime}" if answer.lifetime > 0 else "no-store"
+
+
+class ReplyMemo:
+    """Finished replies to cached answers, by the query's bytes less its ID.
+
+    A reply is fully decided by the query's bytes and the cached answer's age in whole seconds,
+    so until that age ticks over, the same question (a GET with ID 0, or a stub repeating
+    itself) gets the same bytes with its own ID, skipping the parsing and the encoding.
+    """
+
+    def __init__(self, max_entries, clock=None):
+        self.max_entries = max_entries
+        self._clock = clock or time.monotonic
+        self._entries = OrderedDict()  # query bytes after the ID -> (reply after the ID, Cache-Control, fresh_until)
+        self._lock = threading.Lock()
+
+    def get(self, query_wire):
+        """``(reply bytes, Cache-Control)`` for ``query_wire``, or None."""
+        key = query_wire[2:]
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            reply, control, fresh_until = entry
+            if self._clock() >= fresh_until:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+        return query_wire[:2] + reply, control
+
+    def put(self, query_wire, reply_wire, answer):
+        """Keep ``reply_wire`` when ``answer`` came from the cache and may still be reused."""
+        if answer.fresh_until is None or answer.lifetime <= 0 or self.max_entries <= 0:
+            return
+        with self._lock:
+            self._entries[query_wire[2:]] = (reply_wire[2:], cache_control(answer), answer.fresh_until)
+            self._entries.move_to_end(query_wire[2:])
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)

@@ -1,0 +1,135 @@
+import json
+
+import dns.flags
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from svc.dns.bulk import csv_rows, read_lines
+from svc.dns.doh import (
+    DNS_JSON,
+    DNS_MESSAGE,
+    cache_control,
+    decode_dns_param,
+    parse_query,
+    question_of,
+    read_post_body,
+    reply_wire,
+)
+from svc.dns.jsonformat import answer_json, question_from_params
+from svc.dns.lookup import lookup_host, parse_family, parse_strict, reverse_names
+from svc.web.params import one_param, query
+from svc.web.problems import Problem, invalid_request
+
+# What /dns-query can answer in; application/json is what a browser or curl asks for by habit.
+QUERY_FORMATS = [DNS_MESSAGE, DNS_JSON, "application/json"]
+
+
+def _settings(request):
+    return request.registry.settings["svc.dns"]
+
+
+def _option(request, name, default):
+    """A lookup option from the query string, or from the form of a multipart upload."""
+    values = query(request)
+    if name in values:
+        return one_param(request, name)
+    if request.content_type == "multipart/form-data":
+        return request.POST.get(name, default)
+    return default
+
+
+@view_config(route_name="dns.lookup", request_method="GET", renderer="json", permission="dns")
+def lookup(request):
+    host = one_param(request, "host")
+    family = parse_family(_option(request, "family", "any"))
+    strict = parse_strict(_option(request, "strict", "false"))
+    return lookup_host(request.registry.svc_dns_lookup, host, family, strict)
+
+
+@view_config(route_name="dns.reverse", request_method="GET", renderer="json", permission="dns")
+def reverse(request):
+    return reverse_names(request.registry.svc_dns_resolver, one_param(request, "ip"))
+
+
+@view_config(route_name="dns.resolve", request_method="GET", renderer="json", permission="dns")
+def resolve(request):
+    question = question_from_params(query(request))
+    answer = request.registry.svc_dns_resolver.resolve(question)
+    request.response.cache_control = cache_control(answer)
+    return answer_json(question, answer)
+
+
+@view_config(route_name="dns.query", request_method=("GET", "POST"), permission="dns")
+def dns_query(request):
+    """RFC 8484; with Accept: application/dns-json, the JSON API on the same path."""
+    offers = request.accept.acceptable_offers(QUERY_FORMATS)
+    if not offers:
+        raise Problem(406, f"this path answers in {', '.join(QUERY_FORMATS)}")
+    media_type = offers[0][0]
+    params = query(request)
+    if request.method == "POST":
+        wire = read_post_body(request)
+    elif "dns" in params:
+        wire = decode_dns_param(one_param(request, "dns"))
+    elif "name" in params and media_type != DNS_MESSAGE:
+        wire = None
+    else:
+        raise invalid_request(
+            "give dns= (a base64url DNS query), or name= with Accept: application/dns-json",
+            parameter="dns",
+        )
+    replies = request.registry.svc_dns_replies
+    if media_type == DNS_MESSAGE:
+        replayed = replies.get(wire)
+        if replayed is not None:
+            return _wire_response(*replayed)
+    if wire is None:
+        message, question = None, question_from_params(params)
+    else:
+        message = parse_query(wire)
+        question = question_of(message, _settings(request).forward_client_subnet)
+    answer = request.registry.svc_dns_resolver.resolve(question)
+    if media_type == DNS_MESSAGE:
+        body = reply_wire(message, answer)
+        replies.put(wire, body, answer)
+        return _wire_response(body, cache_control(answer))
+    recursion_desired = message is None or bool(message.flags & dns.flags.RD)
+    body = json.dumps(answer_json(question, answer, recursion_desired)).encode("utf-8")
+    response = Response(body=body, content_type=media_type)
+    response.cache_control = cache_control(answer)
+    return response
+
+
+def _wire_response(body, control):
+    response = Response(body=body, content_type=DNS_MESSAGE)
+    response.cache_control = control
+    return response
+
+
+@view_config(route_name="dns.bulk", request_method="POST", permission="dns")
+def bulk(request):
+    settings = _settings(request)
+    family = parse_family(_option(request, "family", "any"))
+    strict = parse_strict(_option(request, "strict", "false"))
+    lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
+    rows = csv_rows(request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency)
+    return Response(app_iter=rows, content_type="text/csv", charset="utf-8")
+
+
+@view_config(route_name="dns.page", request_method="GET", renderer="dns.jinja2", permission="dns")
+def page(request):
+    """The forms for people; they show the same results and errors as the API."""
+    result = error = None
+    values = {}
+    try:
+        values = query(request)
+        if "host" in values:
+            result = lookup(request)
+        elif "ip" in values:
+            result = reverse(request)
+        elif "name" in values:
+            result = resolve(request)
+    except Problem as exc:
+        error = exc.body()
+        request.response.status = exc.status
+    return {"result": result, "error": error, "values": values}

@@ -1,0 +1,61 @@
+"""pytest plugin: the test DNS server, svc on a real waitress, and lookup backends for tests."""
+import contextlib
+import socket
+import threading
+
+import pytest
+from webtest.http import StopableWSGIServer
+
+from tests import dns_server
+from tests.conftest import TESTING_GLOBAL_CONF
+
+_upstream = None
+
+
+def pytest_configure(config):
+    global _upstream
+    _upstream = dns_server.start()
+    TESTING_GLOBAL_CONF["dns_nameserver"] = _upstream.address
+
+
+def pytest_unconfigure(config):
+    if _upstream is not None:
+        _upstream.stop()
+
+
+@pytest.fixture
+def dns_upstream():
+    """The test DNS server that testing.ini points at, its query log cleared."""
+    _upstream.clear()
+    return _upstream
+
+
+@contextlib.contextmanager
+def serve(app):
+    """Serve ``app`` on a real waitress on 127.0.0.1 in a thread; yield its base URL."""
+    server = StopableWSGIServer(app, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, name="test-waitress", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+
+
+class GatedLookup:
+    """A lookup backend: every name has 192.0.2.77 at once, names starting with ``missing`` have
+    none, and ``gate.test`` answers only once the test says it has read the first CSV row."""
+
+    first_row_read = threading.Event()
+    gate_saw_first_row = None
+
+    def __init__(self, resolver):
+        pass
+
+    def __call__(self, name, family):
+        if name == "gate.test":
+            GatedLookup.gate_saw_first_row = GatedLookup.first_row_read.wait(timeout=20)
+        if name.startswith("missing"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, "192.0.2.77")]
