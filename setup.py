@@ -7,6 +7,12 @@ requires = [
     "PasteDeploy>=3.0",
     "plaster_pastedeploy>=1.0",
     "rutter>=1.0",
+    "SQLAlchemy>=2.0",
+    "alembic>=1.13",
+    "argon2-cffi>=23.1",
+    "bcrypt>=4.1",
+    "limits>=4.0",
+    "cachetools>=5.3",
 ]
 
 testing_extras = [
@@ -24,7 +30,7 @@ setup(
     description="Pluggable Pyramid service for networking chores",
     packages=find_namespace_packages(include=["svc", "svc.*"]),
     include_package_data=True,
-    package_data={"": ["*.jinja2", "*.css", "*.ico"]},
+    package_data={"": ["*.jinja2", "*.css", "*.ico", "*.mako"]},
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,
@@ -34,12 +40,18 @@ setup(
             "main = svc:main",
             "home = svc:home_app",
             "urls = svc:urls_app",
+            "auth = svc:auth_app",
         ],
         "paste.composite_factory": [
             "urlmap = svc.web.mounts:urlmap_factory",
         ],
         "paste.filter_factory": [
             "accesslog = svc.web.accesslog:filter_factory",
+            "auth = svc.auth.middleware:filter_factory",
+            "require = svc.auth.require:filter_factory",
+        ],
+        "console_scripts": [
+            "svc-admin = svc.auth.cli:main",
         ],
     },
 )

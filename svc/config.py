@@ -15,6 +15,7 @@ class Piece(NamedTuple):
 PIECES = {
     "home": Piece("svc.home", "", "Index of mounts, hello and health check"),
     "urls": Piece("svc.urls", "/url", "Parse URLs and join them the way browsers do"),
+    "auth": Piece("svc.auth", "/auth", "Sign in and out, who am I, and the admin API for users and permissions"),
 }
 
 

@@ -6,13 +6,22 @@ import pytest
 from paste.deploy import loadapp
 from webtest import TestApp
 
+pytest.register_assert_rewrite("tests.auth_fixtures")
+from tests.auth_fixtures import AUTH_CONF  # noqa: E402
+
+pytest_plugins = ["tests.auth_fixtures"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INI_FILES = ("development.ini", "production.ini", "testing.ini")
 
 
 def load(ini, **global_conf):
-    """The WSGI app of ``ini`` (a name in the project root or an absolute path)."""
-    return loadapp(f"config:{ini}", relative_to=ROOT, global_conf=global_conf or None)
+    """The WSGI app of ``ini`` (a name in the project root or an absolute path).
+
+    Its auth filter gets a temporary database and secret (tests/auth_fixtures.py) unless
+    ``global_conf`` names others.
+    """
+    return loadapp(f"config:{ini}", relative_to=ROOT, global_conf={**AUTH_CONF, **global_conf})
 
 
 @pytest.fixture

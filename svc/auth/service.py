@@ -1,0 +1,291 @@
+"""Everything the filter, the sign-in pages, the admin API and svc-admin do with the store.
+
+Verified sessions, tokens, Basic headers and permissions are kept in memory for a few
+seconds (``svc.auth.recheck_seconds``), so a request costs no database round trip. Every
+change made through this object empties those caches at once; a change made by another
+process (svc-admin) is seen within ``recheck_seconds``.
+"""
+import hashlib
+import hmac
+import logging
+import math
+import secrets
+import threading
+import time
+
+from cachetools import TTLCache
+from limits import parse as parse_rate
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from pyramid.csrf import CookieCSRFStoragePolicy
+from sqlalchemy.engine import make_url
+
+from svc.auth import migrate
+from svc.auth.identity import Identity
+from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, parse_htpasswd
+from svc.auth.store import InvalidName, Store, StoreError, check_name, create_store_engine
+from svc.auth.ticket import SessionTicket, Ticket
+from svc.web.settings import SettingError
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 10000
+
+
+class SignInRefused(Exception):
+    """Credentials that do not sign anyone in; the message is the same for every cause."""
+
+
+class BadCredentials(SignInRefused):
+    def __init__(self):
+        super().__init__("The user name or password is wrong")
+
+
+class InvalidToken(SignInRefused):
+    def __init__(self):
+        super().__init__("The token is unknown, revoked or expired")
+
+
+class Throttled(SignInRefused):
+    def __init__(self, retry_after):
+        self.retry_after = retry_after
+        super().__init__(f"Too many failed sign-ins; try again in {retry_after} seconds")
+
+
+class _Cache:
+    """A thread-safe TTL cache; a TTL of 0 turns it off."""
+
+    def __init__(self, ttl):
+        self._data = TTLCache(CACHE_SIZE, ttl) if ttl else None
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        if self._data is None:
+            return None
+        with self._lock:
+            return self._data.get(key)
+
+    def put(self, key, value):
+        if self._data is not None:
+            with self._lock:
+                self._data[key] = value
+
+    def clear(self):
+        if self._data is not None:
+            with self._lock:
+                self._data.clear()
+
+
+class AuthService:
+    def __init__(self, settings, store, passwords, clock=time.time):
+        self.settings = settings
+        self.store = store
+        self.passwords = passwords
+        self.clock = clock
+        self.ticket = SessionTicket(settings.secret, settings.cookie_name, settings.secure)
+        # The sign-in form's CSRF token lives in its own cookie: anonymous visitors have no session.
+        self.csrf_policy = CookieCSRFStoragePolicy(
+            cookie_name=("__Host-" if settings.secure else "") + "svc_csrf",
+            secure=settings.secure,
+            httponly=True,
+            samesite="Lax",
+        )
+        self.rate = parse_rate(settings.login_attempts)
+        self.limiter = MovingWindowRateLimiter(storage_from_string(settings.throttle_storage))
+        self.reissue_after = settings.idle_timeout / 10
+        self._cache_key = secrets.token_bytes(32)
+        self._basic = _Cache(settings.basic_cache_seconds)
+        self._sessions = _Cache(settings.recheck_seconds)
+        self._tokens = _Cache(settings.recheck_seconds)
+        self._principals = _Cache(settings.recheck_seconds)
+
+    @classmethod
+    def from_settings(cls, settings):
+        engine = create_store_engine(settings.db_url)
+        if settings.create_schema:
+            migrate.upgrade(engine)
+        else:
+            current, head = migrate.current_revision(engine), migrate.head_revision()
+            if current != head:
+                where = make_url(settings.db_url).render_as_string(hide_password=True)
+                raise SettingError(
+                    f"the auth database {where} is at schema {current or 'none'}, not {head}: "
+                    "run svc-admin <ini> migrate"
+                )
+        passwords = Passwords(
+            settings.argon2_time_cost,
+            settings.argon2_memory_cost,
+            settings.argon2_parallelism,
+            settings.max_password_bytes,
+        )
+        return cls(settings, Store(engine), passwords)
+
+    # identification
+
+    def from_cookie(self, request):
+        """``(Identity or None, Set-Cookie headers)``: a reissued ticket, or a deleted stale one."""
+        ticket = self.ticket.read(request)
+        if ticket is None:
+            return None, self.ticket.clear(request) if self.ticket.present(request) else []
+        now = self.clock()
+        age = now - ticket.issued_at
+        session = self._session(ticket.session_key) if -60 <= age <= self.settings.idle_timeout else None
+        principal = self._principal(session[0]) if session and session[1] > now else None
+        if principal is None:
+            return None, self.ticket.clear(request)
+        identity = _identity(principal, "cookie", ticket.session_key)
+        if age < self.reissue_after:
+            return identity, []
+        # A fresh ticket keeps an active user signed in, never past the session's absolute end.
+        return identity, self.ticket.issue(request, Ticket(ticket.session_key, int(now)), int(session[1] - now))
+
+    def from_basic(self, header, credentials, client):
+        """The Identity of verified Basic ``credentials``; raises SignInRefused."""
+        cache_key = self._keyed(header)
+        user_id = self._basic.get(cache_key)
+        if user_id is not None:
+            principal = self._principal(user_id)
+            if principal is not None:
+                return _identity(principal, "basic")
+        principal = self.verify_password(credentials.user, credentials.password, client)
+        self._basic.put(cache_key, principal.user_id)
+        return _identity(principal, "basic")
+
+    def from_bearer(self, token):
+        cache_key = self._keyed(token)
+        user_id = self._tokens.get(cache_key)
+        if user_id is None:
+            user_id = self.store.token_user(token)
+            if user_id is None:
+                raise InvalidToken()
+            self._tokens.put(cache_key, user_id)
+        principal = self._principal(user_id)
+        if principal is None:
+            raise InvalidToken()
+        return _identity(principal, "bearer")
+
+    def verify_password(self, name, password, client):
+        """The Principal of ``name``; unknown user and wrong password fail alike, throttled per (user, client)."""
+        if not self.limiter.test(self.rate, name, client):
+            reset_at, _ = self.limiter.get_window_stats(self.rate, name, client)
+            raise Throttled(max(1, math.ceil(reset_at - time.time())))
+        if self.passwords.too_long(password):
+            self.limiter.hit(self.rate, name, client)
+            raise BadCredentials()  # refused before hashing: a long password costs us nothing
+        found = self.store.credentials(name)
+        stored_hash = found[1] if found else None
+        if not self.passwords.verify(stored_hash, password) or found is None:
+            self.limiter.hit(self.rate, name, client)
+            raise BadCredentials()
+        self.limiter.clear(self.rate, name, client)
+        user_id = found[0]
+        if self.passwords.needs_rehash(stored_hash):
+            self.store.replace_password_hash(user_id, stored_hash, self.passwords.hash(password))
+        principal = self._principal(user_id)
+        if principal is None:
+            raise BadCredentials()
+        return principal
+
+    # sign-in and sign-out
+
+    def login(self, request, name, password, client):
+        """Verify, end any session the browser came with, and start a new one: ``(Identity, headers)``."""
+        principal = self.verify_password(name, password, client)
+        previous = self.ticket.read(request)
+        if previous is not None:
+            self.store.end_session(previous.session_key)
+        key = self.store.create_session(principal.user_id, self.settings.lifetime)
+        self._sessions.clear()
+        headers = self.ticket.issue(request, Ticket(key, int(self.clock())), int(self.settings.lifetime))
+        return _identity(principal, "cookie", key), headers
+
+    def logout(self, request, identity):
+        if identity is not None and identity.session_key:
+            self.store.end_session(identity.session_key)
+            self.changed()
+        return self.ticket.clear(request)
+
+    # administration: each change empties the caches, so it takes effect at once
+
+    def changed(self):
+        for cache in (self._basic, self._sessions, self._tokens, self._principals):
+            cache.clear()
+
+    def check_password(self, password):
+        if not isinstance(password, str) or not password:
+            raise InvalidName("the password is empty")
+        if self.passwords.too_long(password):
+            raise InvalidName(f"the password is longer than {self.passwords.max_bytes} bytes")
+        return password
+
+    def add_user(self, name, password=None):
+        check_name(name)
+        self.store.add_user(name, self.passwords.hash(self.check_password(password)) if password else None)
+        self.changed()
+
+    def set_password(self, name, password):
+        self.store.set_password_hash(name, self.passwords.hash(self.check_password(password)))
+        self.changed()
+
+    def create_token(self, user, label="", lifetime=None):
+        result = self.store.create_token(user, label, lifetime)
+        self.changed()
+        return result
+
+    def write(self, operation, *args):
+        """Run a store ``operation`` (remove_user, grant, ...) and make it take effect now."""
+        result = getattr(self.store, operation)(*args)
+        self.changed()
+        return result
+
+    def import_htpasswd(self, text):
+        """Add or update users from htpasswd ``text``; returns what was imported and what was refused."""
+        report = {"added": [], "updated": [], "unchanged": [], "refused": []}
+        existing = {u["name"] for u in self.store.users()}
+        for line, user, stored_hash in parse_htpasswd(text):
+            try:
+                check_name(user)
+                check_importable(stored_hash, self.settings.allow_legacy_hashes)
+            except (StoreError, UnsupportedHash) as exc:
+                report["refused"].append({"line": line, "user": user, "reason": str(exc)})
+                continue
+            if user not in existing:
+                self.store.add_user(user, stored_hash)
+                existing.add(user)
+                report["added"].append(user)
+            elif self.store.credentials(user)[1] != stored_hash:
+                self.store.set_password_hash(user, stored_hash)
+                report["updated"].append(user)
+            else:
+                report["unchanged"].append(user)
+        self.changed()
+        return report
+
+    # cached lookups
+
+    def _keyed(self, secret):
+        """A keyed hash, so the caches never hold a password or a token."""
+        return hmac.new(self._cache_key, secret.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+
+    def _session(self, key):
+        session = self._sessions.get(key)
+        if session is None:
+            session = self.store.session(key)
+            if session is not None:
+                self._sessions.put(key, session)
+        return session
+
+    def _principal(self, user_id):
+        principal = self._principals.get(user_id)
+        if principal is None:
+            principal = self.store.principal(user_id)
+            if principal is not None:
+                self._principals.put(user_id, principal)
+        return principal
+
+
+def _identity(principal, method, session_key=None):
+    return Identity(
+        principal.name, principal.groups, principal.permissions, method, principal.user_id, session_key
+    )
+
