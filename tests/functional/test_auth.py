@@ -511,6 +511,18 @@ class TestHostile:
         prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)}, extra_environ=elsewhere)
 
 
+def test_a_lock_never_lasts_past_its_window(auth_conf):
+    import time
+
+    world = AuthWorld(load("production.ini", **auth_conf, **{"svc.auth.login_attempts": "2 per 1 second"}))
+    world.user("alice")
+    for _ in range(2):
+        world.app.get("/auth/whoami", headers={"Authorization": basic("alice", "guess")}, status=401)
+    world.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)}, status=429)
+    time.sleep(1.1)
+    world.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)}, status=200)
+
+
 class TestCookieLifetime:
     @pytest.fixture
     def clock(self, prod):
