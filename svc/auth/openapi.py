@@ -1,6 +1,7 @@
 """OpenAPI paths of the auth piece, relative to its mount."""
 
 _HTML = {"text/html": {"schema": {"type": "string"}}}
+_PAGE_OR_PROBLEM = {**_HTML, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _NO_CONTENT = {"204": {"description": "Done"}}
 
 
@@ -56,8 +57,8 @@ PATHS = {
             "requestBody": _FORM,
             "responses": {
                 "303": {"description": "Signed in; Location is came_from"},
-                "400": {"description": "Wrong user or password, or a bad CSRF token", "content": _HTML},
-                "429": {"description": "Too many failed sign-ins; see Retry-After", "content": _HTML},
+                "400": {"description": "Wrong user or password, or a bad CSRF token", "content": _PAGE_OR_PROBLEM},
+                "429": {"description": "Too many failed sign-ins; see Retry-After", "content": _PAGE_OR_PROBLEM},
             },
         },
     },
