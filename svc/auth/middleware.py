@@ -38,10 +38,9 @@ class AuthFilter:
             environ.pop(key, None)
         environ[SERVICE_KEY] = self.service
         environ[IDENTITY_KEY] = None
-        # The apps below move SCRIPT_NAME and PATH_INFO; a challenge needs them as they came.
-        request = Request(environ.copy())
+        request = _LazyRequest(environ)
         try:
-            identity, cookie_headers = self.identify(request)
+            identity, cookie_headers = self.identify(environ)
         except _HeaderTooLarge:
             return self.challenger.too_large(request, self.max_authorization)(environ, start_response)
         except MalformedCredentials as exc:
@@ -58,11 +57,11 @@ class AuthFilter:
             environ[IDENTITY_KEY] = identity
         return self.call_app(environ, request, identity, cookie_headers, start_response)
 
-    def identify(self, request):
-        identity, cookie_headers = self.service.from_cookie(request)
+    def identify(self, environ):
+        identity, cookie_headers = self.service.from_cookie(environ)
         if identity is not None:
             return identity, cookie_headers
-        header = request.environ.get("HTTP_AUTHORIZATION")
+        header = environ.get("HTTP_AUTHORIZATION")
         if not header:
             return None, cookie_headers
         if len(header) > self.max_authorization:
@@ -71,7 +70,7 @@ class AuthFilter:
         if credentials is None:
             return None, cookie_headers  # a scheme of the app's own, such as Digest
         if isinstance(credentials, BasicCredentials):
-            client = client_ip(request.environ, self.service.settings.trusted_proxies)
+            client = client_ip(environ, self.service.settings.trusted_proxies)
             return self.service.from_basic(header, credentials, client), cookie_headers
         return self.service.from_bearer(credentials.token), cookie_headers
 
@@ -106,6 +105,23 @@ class AuthFilter:
         if identity is None:
             return self.challenger.challenge(request, None)
         return self.challenger.forbidden(request, identity, permission)
+
+
+class _LazyRequest:
+    """A WebOb Request of the environ as it arrived, made only if an answer needs one.
+
+    The apps below move SCRIPT_NAME and PATH_INFO; a challenge needs them as they came.
+    """
+
+    def __init__(self, environ):
+        self._environ = environ
+        self._arrived = {key: environ.get(key, "") for key in ("SCRIPT_NAME", "PATH_INFO")}
+        self._request = None
+
+    def __getattr__(self, name):
+        if self._request is None:
+            self._request = Request({**self._environ, **self._arrived})
+        return getattr(self._request, name)
 
 
 def _has_challenge(headers):

@@ -19,6 +19,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pyramid.csrf import CookieCSRFStoragePolicy
 from sqlalchemy.engine import make_url
+from webob import Request
 
 from svc.auth import migrate
 from svc.auth.identity import Identity
@@ -95,6 +96,7 @@ class AuthService:
         self.reissue_after = settings.idle_timeout / 10
         self._cache_key = secrets.token_bytes(32)
         self._basic = _Cache(settings.basic_cache_seconds)
+        self._tickets = _Cache(settings.recheck_seconds)
         self._sessions = _Cache(settings.recheck_seconds)
         self._tokens = _Cache(settings.recheck_seconds)
         self._principals = _Cache(settings.recheck_seconds)
@@ -122,22 +124,28 @@ class AuthService:
 
     # identification
 
-    def from_cookie(self, request):
+    def from_cookie(self, environ):
         """``(Identity or None, Set-Cookie headers)``: a reissued ticket, or a deleted stale one."""
-        ticket = self.ticket.read(request)
+        raw = self.ticket.raw_value(environ.get("HTTP_COOKIE", ""))
+        if raw is None:
+            return None, []
+        ticket = self._tickets.get(raw)
         if ticket is None:
-            return None, self.ticket.clear(request) if self.ticket.present(request) else []
+            ticket = self.ticket.loads(raw)
+            if ticket is not None:
+                self._tickets.put(raw, ticket)  # verified once; its age is checked every time
         now = self.clock()
-        age = now - ticket.issued_at
-        session = self._session(ticket.session_key) if -60 <= age <= self.settings.idle_timeout else None
+        age = now - ticket.issued_at if ticket else None
+        session = self._session(ticket.session_key) if ticket and -60 <= age <= self.settings.idle_timeout else None
         principal = self._principal(session[0]) if session and session[1] > now else None
         if principal is None:
-            return None, self.ticket.clear(request)
+            return None, self.ticket.clear(Request(environ))
         identity = _identity(principal, "cookie", ticket.session_key)
         if age < self.reissue_after:
             return identity, []
         # A fresh ticket keeps an active user signed in, never past the session's absolute end.
-        return identity, self.ticket.issue(request, Ticket(ticket.session_key, int(now)), int(session[1] - now))
+        fresh = Ticket(ticket.session_key, int(now))
+        return identity, self.ticket.issue(Request(environ), fresh, int(session[1] - now))
 
     def from_basic(self, header, credentials, client):
         """The Identity of verified Basic ``credentials``; raises SignInRefused."""
@@ -208,7 +216,7 @@ class AuthService:
     # administration: each change empties the caches, so it takes effect at once
 
     def changed(self):
-        for cache in (self._basic, self._sessions, self._tokens, self._principals):
+        for cache in (self._basic, self._tickets, self._sessions, self._tokens, self._principals):
             cache.clear()
 
     def check_password(self, password):

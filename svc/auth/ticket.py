@@ -4,6 +4,7 @@ WebOb's ``SignedCookieProfile`` is what Pyramid's own signed sessions use: HMAC 
 salted secret, compared in constant time. The key names a server-side session, so logging
 out or revoking the session ends the cookie at once, whatever its signature says.
 """
+import re
 from dataclasses import dataclass
 
 from webob.cookies import SignedCookieProfile
@@ -32,24 +33,30 @@ class SessionTicket:
             path="/",  # the __Host- prefix demands Path=/ and no Domain
             hashalg="sha512",
         )
+        self._pattern = re.compile(r"(?:^|[;,])\s*" + re.escape(self.cookie_name) + r'="?([^";,\s]*)')
 
-    def read(self, request):
-        """The Ticket in ``request``'s cookie, or None when absent, forged or malformed."""
-        if self.cookie_name not in request.cookies:
-            return None
+    def raw_value(self, cookie_header):
+        """Our cookie's value in a Cookie header, or None; a regular expression, not a full parse,
+        because this runs on every request."""
+        match = self._pattern.search(cookie_header)
+        return match.group(1) if match else None
+
+    def loads(self, raw):
+        """The Ticket in a raw cookie value, or None when it is forged or malformed."""
         try:
-            value = self.profile.bind(request).get_value()
-        except (ValueError, TypeError):
+            value = self.profile.serializer.loads(raw.encode("ascii"))
+        except (ValueError, TypeError, UnicodeError):
             return None
         if not isinstance(value, list) or len(value) != 2:
             return None
         key, issued_at = value
-        if not isinstance(key, str) or not isinstance(issued_at, int):
+        if not isinstance(key, str) or type(issued_at) is not int:
             return None
         return Ticket(key, issued_at)
 
-    def present(self, request):
-        return self.cookie_name in request.cookies
+    def read(self, request):
+        raw = self.raw_value(request.environ.get("HTTP_COOKIE", ""))
+        return None if raw is None else self.loads(raw)
 
     def issue(self, request, ticket, max_age):
         """Set-Cookie headers carrying ``ticket`` for ``max_age`` seconds."""
