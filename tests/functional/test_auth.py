@@ -249,6 +249,19 @@ own_challenge_factory = factory_of(own_challenge_app)
 echo_factory = factory_of(echo_app)
 
 
+def protected_factory(global_config, **settings):
+    """An svc app with one view that declares permission="fetch", as the fetch piece's views do."""
+    from svc.config import configure
+
+    config = configure({**settings, "svc.pieces": "home"}, global_config)
+    config.add_route("secret", "/secret")
+    config.add_view(
+        lambda request: {"for": request.authenticated_userid},
+        route_name="secret", permission="fetch", renderer="json", request_method="GET",
+    )
+    return config.make_wsgi_app()
+
+
 def decorated_factory(global_config, **settings):
     from svc.auth.require import require
 
@@ -280,6 +293,13 @@ paste.app_factory = tests.functional.test_auth:decorated_factory
 [app:echo]
 paste.app_factory = tests.functional.test_auth:echo_factory
 
+[app:protected]
+paste.app_factory = tests.functional.test_auth:protected_factory
+
+[app:unenforced]
+paste.app_factory = tests.functional.test_auth:protected_factory
+svc.enforce_permissions = false
+
 [filter:auth]
 use = egg:svc#auth
 
@@ -310,6 +330,8 @@ use = egg:svc#urlmap
 /echo = echo
 /fetch = echo
 /deep = echo
+/protected = protected
+/unenforced = unenforced
 """
 
 
@@ -367,6 +389,22 @@ class TestForeignApp:
         assert cookie_app(foreign, "alice").get(mount, status=403)
         foreign.app.get(mount, headers={"Authorization": basic("bob", PASSWORD)}, status=200)
         cookie_app(foreign, "bob").get(mount, status=200)
+
+    def test_a_pyramid_view_with_a_permission(self, foreign):
+        foreign.user("alice")
+        foreign.user("bob", permissions=["fetch"])
+        assert len(foreign.app.get("/protected/secret", status=401).headers.getall("WWW-Authenticate")) == 2
+        foreign.app.head("/protected/secret", status=401)
+        login = foreign.app.get("/protected/secret", headers=BROWSER, status=302).headers["Location"]
+        assert login.endswith("/auth/login?came_from=%2Fprotected%2Fsecret")
+        page = cookie_app(foreign, "alice").get("/protected/secret", headers=BROWSER, status=403)
+        assert page.content_type == "text/html" and "lacks the permission fetch" in page.text
+        bob = foreign.app.get("/protected/secret", headers={"Authorization": basic("bob", PASSWORD)})
+        assert bob.json == {"for": "bob"}
+        foreign.app.get("/protected/hello?name=x", status=200)  # views without a permission stay public
+
+    def test_svc_enforce_permissions_off_ignores_permissions(self, foreign):
+        assert foreign.app.get("/unenforced/secret").json == {"for": None}
 
     def test_the_index_sees_through_the_filters(self, foreign):
         page = foreign.app.get("/", headers=BROWSER)
