@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
 from svc.auth.identity import identity_of
-from svc.auth.store import AlreadyExists, InvalidName, NotFound, StoreError
+from svc.auth.store import AlreadyExists, NotFound, StoreError
 from svc.auth.views import auth_service
 from svc.web.params import query
 from svc.web.problems import Problem, invalid_request
@@ -25,7 +25,7 @@ def _store_errors(func):
             raise Problem(404, str(exc), slug="not-found") from None
         except AlreadyExists as exc:
             raise Problem(409, str(exc), slug="conflict") from None
-        except (InvalidName, StoreError) as exc:
+        except StoreError as exc:  # an invalid name, permission or password
             raise invalid_request(str(exc)) from None
 
     wrapper.__name__ = func.__name__

@@ -24,7 +24,7 @@ from webob import Request
 from svc.auth import migrate
 from svc.auth.identity import Identity
 from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, parse_htpasswd
-from svc.auth.store import InvalidName, Store, StoreError, check_name, create_store_engine
+from svc.auth.store import Store, StoreError, check_name, create_store_engine
 from svc.auth.ticket import SessionTicket, Ticket
 from svc.web.settings import SettingError
 
@@ -51,6 +51,10 @@ class Throttled(SignInRefused):
     def __init__(self, retry_after):
         self.retry_after = retry_after
         super().__init__(f"Too many failed sign-ins; try again in {retry_after} seconds")
+
+
+class InvalidPassword(StoreError):
+    """A new password svc will not store: empty, or longer than max_password_bytes."""
 
 
 class _Cache:
@@ -221,9 +225,9 @@ class AuthService:
 
     def check_password(self, password):
         if not isinstance(password, str) or not password:
-            raise InvalidName("the password is empty")
+            raise InvalidPassword("the password is empty")
         if self.passwords.too_long(password):
-            raise InvalidName(f"the password is longer than {self.passwords.max_bytes} bytes")
+            raise InvalidPassword(f"the password is longer than {self.passwords.max_bytes} bytes")
         return password
 
     def add_user(self, name, password=None):
