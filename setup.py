@@ -12,7 +12,6 @@ requires = [
     "argon2-cffi>=23.1",
     "bcrypt>=4.1",
     "limits>=4.0",
-    "cachetools>=5.3",
 ]
 
 testing_extras = [

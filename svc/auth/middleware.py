@@ -66,6 +66,9 @@ class AuthFilter:
             return None, cookie_headers
         if len(header) > self.max_authorization:
             raise _HeaderTooLarge()
+        identity = self.service.cached_basic(header)
+        if identity is not None:
+            return identity, cookie_headers
         credentials = parse_authorization(header)
         if credentials is None:
             return None, cookie_headers  # a scheme of the app's own, such as Digest

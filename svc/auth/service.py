@@ -10,10 +10,8 @@ import hmac
 import logging
 import math
 import secrets
-import threading
 import time
 
-from cachetools import TTLCache
 from limits import parse as parse_rate
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -58,27 +56,35 @@ class InvalidPassword(StoreError):
 
 
 class _Cache:
-    """A thread-safe TTL cache; a TTL of 0 turns it off."""
+    """Values remembered for ``ttl`` seconds (0: not at all), at most CACHE_SIZE of them.
+
+    Written here rather than taken from cachetools because it runs several times on every
+    request: a plain dict read needs no lock under the GIL, where TTLCache needs one.
+    """
 
     def __init__(self, ttl):
-        self._data = TTLCache(CACHE_SIZE, ttl) if ttl else None
-        self._lock = threading.Lock()
+        self.ttl = ttl
+        self._data = {}
 
     def get(self, key):
-        if self._data is None:
+        entry = self._data.get(key)
+        if entry is None:
             return None
-        with self._lock:
-            return self._data.get(key)
+        value, expires_at = entry
+        if expires_at < time.monotonic():
+            self._data.pop(key, None)
+            return None
+        return value
 
     def put(self, key, value):
-        if self._data is not None:
-            with self._lock:
-                self._data[key] = value
+        if not self.ttl:
+            return
+        if len(self._data) >= CACHE_SIZE:
+            self._data.clear()  # bounded memory; the next requests fill it again
+        self._data[key] = (value, time.monotonic() + self.ttl)
 
     def clear(self):
-        if self._data is not None:
-            with self._lock:
-                self._data.clear()
+        self._data.clear()
 
 
 class AuthService:
@@ -103,7 +109,7 @@ class AuthService:
         self._tickets = _Cache(settings.recheck_seconds)
         self._sessions = _Cache(settings.recheck_seconds)
         self._tokens = _Cache(settings.recheck_seconds)
-        self._principals = _Cache(settings.recheck_seconds)
+        self._identities = _Cache(settings.recheck_seconds)
 
     @classmethod
     def from_settings(cls, settings):
@@ -141,26 +147,24 @@ class AuthService:
         now = self.clock()
         age = now - ticket.issued_at if ticket else None
         session = self._session(ticket.session_key) if ticket and -60 <= age <= self.settings.idle_timeout else None
-        principal = self._principal(session[0]) if session and session[1] > now else None
-        if principal is None:
+        if session is None or session[1] <= now:
             return None, self.ticket.clear(Request(environ))
-        identity = _identity(principal, "cookie", ticket.session_key)
+        identity, expires_at = session
         if age < self.reissue_after:
             return identity, []
         # A fresh ticket keeps an active user signed in, never past the session's absolute end.
         fresh = Ticket(ticket.session_key, int(now))
-        return identity, self.ticket.issue(Request(environ), fresh, int(session[1] - now))
+        return identity, self.ticket.issue(Request(environ), fresh, int(expires_at - now))
+
+    def cached_basic(self, header):
+        """The Identity of a Basic header that verified lately, or None."""
+        user_id = self._basic.get(self._keyed(header))
+        return None if user_id is None else self._identity(user_id, "basic")
 
     def from_basic(self, header, credentials, client):
-        """The Identity of verified Basic ``credentials``; raises SignInRefused."""
-        cache_key = self._keyed(header)
-        user_id = self._basic.get(cache_key)
-        if user_id is not None:
-            principal = self._principal(user_id)
-            if principal is not None:
-                return _identity(principal, "basic")
+        """The Identity of Basic ``credentials``, verified now; raises SignInRefused."""
         principal = self.verify_password(credentials.user, credentials.password, client)
-        self._basic.put(cache_key, principal.user_id)
+        self._basic.put(self._keyed(header), principal.user_id)
         return _identity(principal, "basic")
 
     def from_bearer(self, token):
@@ -171,10 +175,10 @@ class AuthService:
             if user_id is None:
                 raise InvalidToken()
             self._tokens.put(cache_key, user_id)
-        principal = self._principal(user_id)
-        if principal is None:
+        identity = self._identity(user_id, "bearer")
+        if identity is None:
             raise InvalidToken()
-        return _identity(principal, "bearer")
+        return identity
 
     def verify_password(self, name, password, client):
         """The Principal of ``name``; unknown user and wrong password fail alike, throttled per (user, client)."""
@@ -193,8 +197,8 @@ class AuthService:
         user_id = found[0]
         if self.passwords.needs_rehash(stored_hash):
             self.store.replace_password_hash(user_id, stored_hash, self.passwords.hash(password))
-        principal = self._principal(user_id)
-        if principal is None:
+        principal = self.store.principal(user_id)
+        if principal is None:  # removed while we were hashing
             raise BadCredentials()
         return principal
 
@@ -220,7 +224,7 @@ class AuthService:
     # administration: each change empties the caches, so it takes effect at once
 
     def changed(self):
-        for cache in (self._basic, self._tickets, self._sessions, self._tokens, self._principals):
+        for cache in (self._basic, self._tickets, self._sessions, self._tokens, self._identities):
             cache.clear()
 
     def check_password(self, password):
@@ -280,21 +284,27 @@ class AuthService:
         return hmac.new(self._cache_key, secret.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
     def _session(self, key):
+        """``(Identity, expires_at)`` of a live session, or None."""
         session = self._sessions.get(key)
         if session is None:
-            session = self.store.session(key)
-            if session is not None:
-                self._sessions.put(key, session)
+            found = self.store.session(key)
+            principal = self.store.principal(found[0]) if found else None
+            if principal is None:
+                return None
+            session = (_identity(principal, "cookie", key), found[1])
+            self._sessions.put(key, session)
         return session
 
-    def _principal(self, user_id):
-        principal = self._principals.get(user_id)
-        if principal is None:
+    def _identity(self, user_id, method):
+        """The Identity of ``user_id`` signed in by ``method``, or None when the user is gone."""
+        identity = self._identities.get((user_id, method))
+        if identity is None:
             principal = self.store.principal(user_id)
-            if principal is not None:
-                self._principals.put(user_id, principal)
-        return principal
-
+            if principal is None:
+                return None
+            identity = _identity(principal, method)
+            self._identities.put((user_id, method), identity)
+        return identity
 
 def _identity(principal, method, session_key=None):
     return Identity(
