@@ -5,8 +5,6 @@ against the store, and challenge only when the app downstream answers 401. Works
 any WSGI app, Pyramid or not; apps learn who the caller is from ``REMOTE_USER`` and
 ``environ['svc.identity']`` (name, groups, permissions).
 """
-import logging
-
 from webob import Request
 
 from svc.auth.challenge import Challenger
@@ -16,16 +14,16 @@ from svc.auth.require import PermissionDenied
 from svc.auth.service import AuthService, InvalidToken, SignInRefused, Throttled
 from svc.auth.settings import auth_settings
 
-log = logging.getLogger(__name__)
-
 AUTH_TYPES = {"cookie": "cookie", "basic": "Basic", "bearer": "Bearer"}
 
 
 class _HeaderTooLarge(Exception):
-    pass
+    """The Authorization header is over max_authorization_bytes: answered before parsing it."""
 
 
 class AuthFilter:
+    """Identifies the caller for ``app`` and challenges the 401s it answers."""
+
     def __init__(self, app, service):
         self.app = app
         self.service = service

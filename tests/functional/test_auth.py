@@ -169,12 +169,10 @@ class TestPermissions:
         prod.app.delete("/auth/admin/grants/@ops/admin", headers=root, status=204)
         prod.app.get("/auth/admin/users", headers=alice, status=403)
 
-    @pytest.mark.parametrize("method", ["head", "options", "delete"])
-    def test_other_methods_on_protected_views_need_sign_in_too(self, prod, method):
-        response = getattr(prod.app, method)("/auth/admin/users/x", status="*")
-        assert response.status_int in (401, 405)
-        if method == "head":
-            assert response.status_int == 401
+    @pytest.mark.parametrize("method, status", [("head", 401), ("delete", 401), ("options", 405)])
+    def test_other_methods_on_protected_views(self, prod, method, status):
+        # OPTIONS matches no view, so the router's 405 (with Allow) answers before any permission check.
+        getattr(prod.app, method)("/auth/admin/users/x", status=status)
 
 
 # Foreign WSGI apps, none of them Pyramid, behind the filter.
