@@ -7,7 +7,6 @@ process (svc-admin) is seen within ``recheck_seconds``.
 """
 import hashlib
 import hmac
-import logging
 import math
 import secrets
 import time
@@ -26,9 +25,7 @@ from svc.auth.store import Store, StoreError, check_name, create_store_engine
 from svc.auth.ticket import SessionTicket, Ticket
 from svc.web.settings import SettingError
 
-log = logging.getLogger(__name__)
-
-CACHE_SIZE = 10000
+CACHE_SIZE = 10000  # entries per cache: a flood of distinct credentials cannot grow memory further
 
 
 class SignInRefused(Exception):
