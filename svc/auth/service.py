@@ -7,6 +7,7 @@ process (svc-admin) is seen within ``recheck_seconds``.
 """
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 import time
@@ -24,6 +25,8 @@ from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, par
 from svc.auth.store import Store, StoreError, check_name, create_store_engine
 from svc.auth.ticket import SessionTicket, Ticket
 from svc.web.settings import SettingError
+
+log = logging.getLogger(__name__)
 
 CACHE_SIZE = 10000  # entries per cache: a flood of distinct credentials cannot grow memory further
 
@@ -181,17 +184,20 @@ class AuthService:
         """The Principal of ``name``; unknown user and wrong password fail alike, throttled per (user, client)."""
         if not self.limiter.test(self.rate, name, client):
             reset_at, _ = self.limiter.get_window_stats(self.rate, name, client)
+            log.warning("sign-in of %r from %s throttled", name, client)
             raise Throttled(max(1, math.ceil(reset_at - time.time())))
-        if self.passwords.too_long(password):
+        found = None
+        verified = False  # a password over the limit is refused before hashing: it costs us nothing
+        if not self.passwords.too_long(password):
+            found = self.store.credentials(name)
+            # An unknown user is checked against a dummy hash, as slowly as a known one.
+            verified = self.passwords.verify(found[1] if found else None, password)
+        if not verified:
             self.limiter.hit(self.rate, name, client)
-            raise BadCredentials()  # refused before hashing: a long password costs us nothing
-        found = self.store.credentials(name)
-        stored_hash = found[1] if found else None
-        if not self.passwords.verify(stored_hash, password) or found is None:
-            self.limiter.hit(self.rate, name, client)
+            log.warning("failed sign-in of %r from %s", name, client)  # for fail2ban and the like
             raise BadCredentials()
+        user_id, stored_hash = found
         self.limiter.clear(self.rate, name, client)
-        user_id = found[0]
         if self.passwords.needs_rehash(stored_hash):
             self.store.replace_password_hash(user_id, stored_hash, self.passwords.hash(password))
         principal = self.store.principal(user_id)

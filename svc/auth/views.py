@@ -38,17 +38,26 @@ def _form(request, came_from, error=None, status=200, headers=None):
     return response
 
 
+_NEEDS_HTTPS = (
+    "Sign-in needs HTTPS here: the session cookie is Secure (svc.auth.secure = true), so a browser "
+    "would drop it over plain http. Use https://, or set svc.auth.secure = false for local development."
+)
+
+
 @view_config(route_name="auth.login", request_method="GET")
 def login_form(request):
     """The form; a GET never reads credentials."""
-    auth_service(request)
-    return _form(request, safe_came_from(query(request).get("came_from")))
+    service = auth_service(request)
+    error = _NEEDS_HTTPS if service.settings.secure and request.scheme != "https" else None
+    return _form(request, safe_came_from(query(request).get("came_from")), error)
 
 
 @view_config(route_name="auth.login", request_method="POST", require_csrf=True)
 def login(request):
     service = auth_service(request)
     came_from = safe_came_from(request.POST.get("came_from"))
+    if service.settings.secure and request.scheme != "https":
+        return _refused(request, came_from, Problem(400, _NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
     client = client_ip(request.environ, service.settings.trusted_proxies)
     try:
         _, headers = service.login(

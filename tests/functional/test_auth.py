@@ -82,6 +82,19 @@ class TestFormSignIn:
         assert "The user name or password is wrong" in response.html.select_one("p.problem").text
         assert response.html.select_one("form.login")
 
+    def test_plain_http_with_secure_cookies_is_explained(self, prod):
+        page = TestApp(prod.wsgi).get("/auth/login", headers=BROWSER)
+        assert "Sign-in needs HTTPS here" in page.html.select_one("p.problem").text
+        assert prod.app.get("/auth/login", headers=BROWSER).html.select_one("p.problem") is None
+
+    def test_failed_sign_ins_are_logged_for_the_sysadmin(self, prod, caplog):
+        prod.user("alice")
+        with caplog.at_level("WARNING", logger="svc.auth"):
+            prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", "guess")},
+                         extra_environ={"REMOTE_ADDR": "198.51.100.7"}, status=401)
+        assert ["failed sign-in of 'alice' from 198.51.100.7"] == [r.getMessage() for r in caplog.records]
+        assert "guess" not in caplog.text
+
     def test_the_index_page_of_the_piece(self, prod):
         prod.user("alice")
         assert prod.app.get("/auth/", headers=BROWSER).html.select_one("form.login")
