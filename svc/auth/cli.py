@@ -23,7 +23,11 @@ class CommandError(Exception):
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="svc-admin", description=__doc__.split("\n")[0].strip("`"))
+    parser = argparse.ArgumentParser(
+        prog="svc-admin",
+        description="Manage the users, groups, permissions, API tokens and sessions of the "
+        "egg:svc#auth filter of an ini file.",
+    )
     parser.add_argument("ini", help="the ini file, such as production.ini")
     parser.add_argument("--filter", default="auth", help="the [filter:NAME] section of egg:svc#auth (default: auth)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
@@ -49,8 +53,8 @@ def _parser():
         member.add_argument("group")
         member.add_argument("user")
 
-    for action, text in (("grant", "grant a permission"), ("revoke", "revoke a permission")):
-        sub = commands.add_parser(action, help=f"{text} to a user, or to a group written @group")
+    for action, text in (("grant", "grant a permission to"), ("revoke", "revoke a permission from")):
+        sub = commands.add_parser(action, help=f"{text} a user, or a group written @group")
         sub.add_argument("subject", help="user name or @group")
         sub.add_argument("permission")
     commands.add_parser("grants", help="list every grant")
