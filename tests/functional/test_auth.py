@@ -560,6 +560,27 @@ class TestHostile:
         prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)}, extra_environ=elsewhere)
 
 
+@pytest.mark.parametrize("trusted, dodges", [("", False), ("127.0.0.1", True)])
+def test_x_forwarded_for_counts_only_from_a_trusted_proxy(auth_conf, trusted, dodges):
+    world = AuthWorld(load("production.ini", **auth_conf, **{"svc.auth.trusted_proxies": trusted}))
+    world.user("alice")
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for n in range(6):
+        forwarded = {"X-Forwarded-For": f"198.51.100.{n}", "Authorization": basic("alice", "guess")}
+        world.app.get("/auth/whoami", headers=forwarded, extra_environ=proxy, status="*")
+    again = {"X-Forwarded-For": "198.51.100.99", "Authorization": basic("alice", PASSWORD)}
+    status = world.app.get("/auth/whoami", headers=again, extra_environ=proxy, status="*").status_int
+    assert status == (200 if dodges else 429)
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/hello?name=x", "/healthz", "/openapi.json", "/url/openapi.json", "/auth/openapi.json",
+             "/auth/login", "/auth/", "/static/style.css"],
+)
+def test_public_in_production(prod, path):
+    prod.app.get(path, headers=BROWSER, status=200)
+
+
 def test_a_lock_never_lasts_past_its_window(auth_conf):
     import time
 
