@@ -36,14 +36,18 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# As production's reverse proxy says after terminating TLS (waitress trusts it from 127.0.0.1).
+BEHIND_TLS = {"X-Forwarded-Proto": "https"}
+
+
 def _sign_in(url):
     """Sign in through the form as a browser does; returns (the session cookie, seconds the POST took)."""
     opener = urllib.request.build_opener(_NoRedirect)
-    with opener.open(url + "/auth/login") as response:
+    with opener.open(urllib.request.Request(url + "/auth/login", headers=BEHIND_TLS)) as response:
         csrf_cookie = response.headers["Set-Cookie"].split(";")[0]
         token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode()).group(1)
     body = urllib.parse.urlencode({"user": USER, "password": PASSWORD, "csrf_token": token}).encode()
-    request = urllib.request.Request(url + "/auth/login", body, headers={"Cookie": csrf_cookie})
+    request = urllib.request.Request(url + "/auth/login", body, headers={"Cookie": csrf_cookie, **BEHIND_TLS})
     started = time.perf_counter()
     try:
         opener.open(request)
@@ -62,10 +66,11 @@ def run(seconds=5):
         stored_hash = passwords.hash(PASSWORD)
         Store(engine).add_user(USER, stored_hash)
         engine.dispose()
-        started = time.perf_counter()
+        verify_ms = []
         for _ in range(5):
+            started = time.perf_counter()
             passwords.verify(stored_hash, PASSWORD)
-        argon2_ms = (time.perf_counter() - started) / 5 * 1000
+            verify_ms.append((time.perf_counter() - started) * 1000)
 
         with Server("ini:" + _without_auth(folder), global_conf=conf) as bare, Server(
             "ini:production.ini", global_conf=conf
@@ -74,20 +79,28 @@ def run(seconds=5):
             logins = [_sign_in(guarded.url)[1] * 1000 for _ in range(10)]
             basic = "Authorization: Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
             wrk(guarded.url + PATH, 1, 1, headers=[basic])  # warms the Basic cache
-            reference = wrk(bare.url + PATH, 8, seconds)
-            rows = [
-                ("svc hello, no auth filter, c=8", reference),
-                ("behind auth, anonymous, c=8", wrk(guarded.url + PATH, 8, seconds)),
-                ("behind auth, cookie session, c=8", wrk(guarded.url + PATH, 8, seconds, headers=["Cookie: " + cookie])),
-                ("behind auth, Basic (warm cache), c=8", wrk(guarded.url + PATH, 8, seconds, headers=[basic])),
+            cases = [
+                ("svc hello, no auth filter, c=8", bare.url, []),
+                ("behind auth, anonymous, c=8", guarded.url, []),
+                ("behind auth, cookie session, c=8", guarded.url, ["Cookie: " + cookie]),
+                ("behind auth, Basic (warm cache), c=8", guarded.url, [basic]),
             ]
+            # Two rounds, each case's better one kept: a neighbour's burst of CPU hurts one round only.
+            best = {}
+            for _ in range(2):
+                for name, url, headers in cases:
+                    result = wrk(url + PATH, 8, seconds, headers=headers)
+                    if name not in best or result["rps"] > best[name]["rps"]:
+                        best[name] = result
+            rows = [(name, best[name]) for name, _, _ in cases]
+            reference = rows[0][1]
         table("auth: hello behind the auth filter vs the same composition without it", rows, reference)
         cookie_ratio = rows[2][1]["rps"] / reference["rps"]
         basic_ratio = rows[3][1]["rps"] / reference["rps"]
         print(
             f"cookie ratio {cookie_ratio:.2f} (goal >= 0.85); Basic ratio {basic_ratio:.2f} (goal >= 0.80)\n"
             f"one sign-in through the form: median {statistics.median(logins):.0f} ms "
-            f"(argon2id t=3 m=64MiB p=4 verify alone: {argon2_ms:.0f} ms)"
+            f"(argon2id t=3 m=64MiB p=4 verify alone, in this process: median {statistics.median(verify_ms):.0f} ms)"
         )
 
 

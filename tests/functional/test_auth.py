@@ -533,6 +533,14 @@ class TestHostile:
         assert response.json["type"] == "https://svc.invalid/problems/csrf-failed"
         assert cookie_value(response) is None
 
+    @pytest.mark.parametrize("origin, status", [("https://evil.example", 400), ("https://localhost", 303)])
+    def test_sign_in_posted_from_another_origin(self, prod, origin, status):
+        prod.user("alice")
+        form = prod.app.get("/auth/login", headers=BROWSER).forms[0]
+        form["user"], form["password"] = "alice", PASSWORD
+        response = form.submit(headers={**BROWSER, "Origin": origin}, status=status)
+        assert (cookie_value(response) is None) == (status == 400)
+
     def test_session_fixation(self, prod):
         prod.user("alice")
         prod.user("mallory")
