@@ -10,6 +10,11 @@ requires = [
     "dnspython>=2.9",
     "idna>=3.7",
     "psutil>=5.9",
+    "SQLAlchemy>=2.0",
+    "alembic>=1.13",
+    "argon2-cffi>=23.1",
+    "bcrypt>=4.1",
+    "limits>=4.0",
 ]
 
 testing_extras = [
@@ -29,7 +34,7 @@ setup(
     description="Pluggable Pyramid service for networking chores",
     packages=find_namespace_packages(include=["svc", "svc.*"]),
     include_package_data=True,
-    package_data={"": ["*.jinja2", "*.css", "*.ico"]},
+    package_data={"": ["*.jinja2", "*.css", "*.ico", "*.mako"]},
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,
@@ -41,12 +46,18 @@ setup(
             "urls = svc:urls_app",
             "dns = svc:dns_app",
             "net = svc:net_app",
+            "auth = svc:auth_app",
         ],
         "paste.composite_factory": [
             "urlmap = svc.web.mounts:urlmap_factory",
         ],
         "paste.filter_factory": [
             "accesslog = svc.web.accesslog:filter_factory",
+            "auth = svc.auth.middleware:filter_factory",
+            "require = svc.auth.require:filter_factory",
+        ],
+        "console_scripts": [
+            "svc-admin = svc.auth.cli:main",
         ],
     },
 )

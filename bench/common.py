@@ -2,6 +2,7 @@
 import configparser
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -16,6 +17,21 @@ def free_port():
         return s.getsockname()[1]
 
 
+def auth_sandbox(folder):
+    """global_conf giving an ini's auth filter a fresh secret and migrated database in ``folder``."""
+    from svc.auth import migrate
+    from svc.auth.store import create_store_engine
+
+    secret_file = os.path.join(folder, "secret")
+    with open(secret_file, "w") as file:
+        file.write(secrets.token_urlsafe(48))
+    db_url = "sqlite:///" + os.path.join(folder, "auth.sqlite")
+    engine = create_store_engine(db_url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return {"svc.auth.db_url": db_url, "svc.auth.secret_file": secret_file}
+
+
 def waitress_settings(ini="production.ini"):
     """The [server:main] settings of ``ini``, so every app in a run gets the same server."""
     parser = configparser.ConfigParser(interpolation=None)
@@ -28,11 +44,12 @@ def waitress_settings(ini="production.ini"):
 class Server:
     """``python -m bench.serve TARGET PORT`` in a child process, stopped on exit."""
 
-    def __init__(self, target, env=None):
+    def __init__(self, target, env=None, global_conf=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        assignments = [f"{name}={value}" for name, value in (global_conf or {}).items()]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.serve", target, str(self.port)],
+            [sys.executable, "-m", "bench.serve", target, str(self.port), *assignments],
             cwd=ROOT,
             env={**os.environ, **(env or {})},
             stdout=subprocess.DEVNULL,
@@ -79,11 +96,13 @@ def _ms(text):
     return float(value) * _UNITS[unit]
 
 
-def wrk(url, connections=8, seconds=5, threads=1, script=None):
+def wrk(url, connections=8, seconds=5, threads=1, script=None, headers=()):
     """Run wrk; return requests/s, p50 and p99 latency in milliseconds, and error count."""
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if script:
         cmd[1:1] = ["-s", script]
+    for header in headers:
+        cmd[1:1] = ["-H", header]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))

@@ -2,11 +2,15 @@
 
 Goals: throughput at least 0.70 of bare waitress; p99 at most 1 ms at concurrency 1.
 """
-from bench.common import Server, table, wrk
+import tempfile
+
+from bench.common import Server, auth_sandbox, table, wrk
 
 
 def run(seconds=5):
-    with Server("bench.bare:hello") as bare, Server("ini:production.ini") as svc:
+    with tempfile.TemporaryDirectory() as folder, Server("bench.bare:hello") as bare, Server(
+        "ini:production.ini", global_conf=auth_sandbox(folder)
+    ) as svc:
         path = "/hello?name=Booga"
         rows = []
         for connections in (8, 1):

@@ -25,8 +25,9 @@ def _piece_factory(piece):
     return factory
 
 
-# Named *_app so they do not shadow the piece packages (svc.home, svc.urls).
+# Named *_app so they do not shadow the piece packages (svc.home, svc.urls, svc.auth).
 home_app = _piece_factory("home")
 urls_app = _piece_factory("urls")
 dns_app = _piece_factory("dns")
 net_app = _piece_factory("net")
+auth_app = _piece_factory("auth")

@@ -17,6 +17,7 @@ PIECES = {
     "urls": Piece("svc.urls", "/url", "Parse URLs and join them the way browsers do"),
     "dns": Piece("svc.dns", "/dns", "Host lookups, a JSON DNS API, DNS over HTTPS, bulk lookups"),
     "net": Piece("svc.net", "/net", "This host's network interfaces and MAC address"),
+    "auth": Piece("svc.auth", "/auth", "Sign in and out, who am I, and the admin API for users and permissions"),
 }
 
 

@@ -6,7 +6,10 @@ import pytest
 from paste.deploy import loadapp
 from webtest import TestApp
 
-pytest_plugins = ["tests.dns_fixtures"]
+pytest.register_assert_rewrite("tests.auth_fixtures")
+from tests.auth_fixtures import AUTH_CONF, granted_basic  # noqa: E402
+
+pytest_plugins = ["tests.dns_fixtures", "tests.auth_fixtures"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INI_FILES = ("development.ini", "production.ini", "testing.ini")
@@ -17,9 +20,13 @@ TESTING_GLOBAL_CONF = {}
 
 
 def load(ini, **global_conf):
-    """The WSGI app of ``ini`` (a name in the project root or an absolute path)."""
-    global_conf = {**TESTING_GLOBAL_CONF, **global_conf}
-    return loadapp(f"config:{ini}", relative_to=ROOT, global_conf=global_conf or None)
+    """The WSGI app of ``ini`` (a name in the project root or an absolute path).
+
+    Its auth filter gets a temporary database and secret (tests/auth_fixtures.py), and
+    testing.ini its local test servers, unless ``global_conf`` names others.
+    """
+    global_conf = {**AUTH_CONF, **TESTING_GLOBAL_CONF, **global_conf}
+    return loadapp(f"config:{ini}", relative_to=ROOT, global_conf=global_conf)
 
 
 @pytest.fixture
@@ -41,4 +48,6 @@ def testing_app():
 
 @pytest.fixture(scope="session", params=INI_FILES)
 def every_ini_app(request):
-    return TestApp(load(request.param))
+    """Each ini's app, called by a user who holds every permission (Basic auth)."""
+    app = load(request.param)
+    return TestApp(app, extra_environ={"HTTP_AUTHORIZATION": granted_basic(app)})

@@ -8,6 +8,7 @@ SETTINGS = SettingsSpec(
     "svc",
     debug=(as_bool, False),
     pieces=(as_list, ("home",)),
+    enforce_permissions=(as_bool, True),
 )
 
 
@@ -25,3 +26,6 @@ def includeme(config):
     config.add_static_view("static", "svc:static/", cache_max_age=3600)
     config.include("svc.web.openapi")
     config.include("svc.web.errors")
+    if registry.settings["svc"].enforce_permissions:
+        # permission="..." on any piece's views, checked against the identity the auth filter found.
+        config.include("svc.auth.policy")

@@ -44,6 +44,7 @@ def dns_app_ini(write_ini, dns_upstream):
     def make(**settings):
         settings.setdefault("nameservers", dns_upstream.address)
         lines = "".join(f"svc.dns.{key} = {value}\n" for key, value in settings.items())
+        lines += "svc.enforce_permissions = false\n"  # no auth filter in front of this ini
         return write_ini(f"[app:dns]\nuse = egg:svc#dns\n{lines}\n[composite:main]\nuse = egg:svc#urlmap\n/dns = dns\n")
 
     return make
@@ -824,6 +825,7 @@ class TestMounts:
                     [app:dns]
                     use = egg:svc#dns
                     svc.dns.nameservers = {dns_upstream.address}
+                    svc.enforce_permissions = false
                     [composite:main]
                     use = egg:svc#urlmap
                     /tools/resolver = dns
@@ -846,6 +848,7 @@ class TestMounts:
                     [app:main]
                     use = egg:svc#main
                     svc.pieces = home dns net
+                    svc.enforce_permissions = false
                     svc.dns.nameservers = {dns_upstream.address}
                     svc.dns.lookup_backend = svc.dns.lookup:NameserverLookup
                     """

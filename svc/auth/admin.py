@@ -1,0 +1,227 @@
+"""The admin API under ``<auth mount>/admin``: what svc-admin does, over HTTP, for holders of ``admin``."""
+import json
+
+from pyramid.csrf import check_csrf_token
+from pyramid.httpexceptions import HTTPNoContent
+from pyramid.view import view_config
+
+from svc.auth.identity import identity_of
+from svc.auth.store import AlreadyExists, NotFound, StoreError
+from svc.auth.views import auth_service
+from svc.web.params import query
+from svc.web.problems import Problem, invalid_request
+
+ADMIN = "admin"
+MAX_HTPASSWD_BYTES = 1024 * 1024
+
+
+def _store_errors(func):
+    """Store refusals become problems: unknown 404, duplicate 409, malformed 400."""
+
+    def wrapper(request):
+        try:
+            return func(request)
+        except NotFound as exc:
+            raise Problem(404, str(exc), slug="not-found") from None
+        except AlreadyExists as exc:
+            raise Problem(409, str(exc), slug="conflict") from None
+        except StoreError as exc:  # an invalid name, permission or password
+            raise invalid_request(str(exc)) from None
+
+    wrapper.__name__ = func.__name__
+    wrapper.__doc__ = func.__doc__
+    return wrapper
+
+
+def _writing(request):
+    """The service, after the CSRF check a browser's cookie session needs for any change."""
+    identity = identity_of(request.environ)
+    if identity is not None and identity.method == "cookie":
+        check_csrf_token(request)  # Basic and Bearer callers cannot be forged by another site
+    return auth_service(request)
+
+
+def _json(request, *required, optional=()):
+    if request.content_type != "application/json":
+        raise Problem(415, "Send the body as application/json", slug="unsupported-media-type")
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_request("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise invalid_request("the body must be a JSON object")
+    unknown = set(body) - set(required) - set(optional)
+    if unknown:
+        raise invalid_request(f"unknown members: {', '.join(sorted(unknown))}")
+    for name in required:
+        if not isinstance(body.get(name), str):
+            raise invalid_request(f"the member {name} is required and must be a string", member=name)
+    return body
+
+
+def _admin_view(route_name, request_method):
+    return view_config(route_name=route_name, request_method=request_method, permission=ADMIN, renderer="json")
+
+
+@_admin_view("auth.admin.users", "GET")
+def list_users(request):
+    return {"users": auth_service(request).store.users()}
+
+
+@_admin_view("auth.admin.users", "POST")
+@_store_errors
+def add_user(request):
+    service = _writing(request)
+    body = _json(request, "name", optional=("password",))
+    password = body.get("password")
+    if password is not None and not isinstance(password, str):
+        raise invalid_request("the member password must be a string", member="password")
+    service.add_user(body["name"], password)
+    request.response.status = 201
+    return service.store.user(body["name"])
+
+
+@_admin_view("auth.admin.user", "GET")
+@_store_errors
+def show_user(request):
+    return auth_service(request).store.user(request.matchdict["name"])
+
+
+@_admin_view("auth.admin.user", "DELETE")
+@_store_errors
+def remove_user(request):
+    _writing(request).write("remove_user", request.matchdict["name"])
+    return HTTPNoContent()
+
+
+@_admin_view("auth.admin.password", "PUT")
+@_store_errors
+def set_password(request):
+    service = _writing(request)
+    service.set_password(request.matchdict["name"], _json(request, "password")["password"])
+    return HTTPNoContent()
+
+
+@_admin_view("auth.admin.sessions", "DELETE")
+@_store_errors
+def revoke_sessions(request):
+    count = _writing(request).write("revoke_sessions", request.matchdict["name"])
+    return {"revoked": count}
+
+
+@_admin_view("auth.admin.groups", "GET")
+def list_groups(request):
+    return {"groups": auth_service(request).store.groups()}
+
+
+@_admin_view("auth.admin.groups", "POST")
+@_store_errors
+def add_group(request):
+    service = _writing(request)
+    name = _json(request, "name")["name"]
+    service.write("add_group", name)
+    request.response.status = 201
+    return next(g for g in service.store.groups() if g["name"] == name)
+
+
+@_admin_view("auth.admin.group", "DELETE")
+@_store_errors
+def remove_group(request):
+    _writing(request).write("remove_group", request.matchdict["name"])
+    return HTTPNoContent()
+
+
+@_admin_view("auth.admin.member", "PUT")
+@_store_errors
+def add_member(request):
+    _writing(request).write("add_member", request.matchdict["name"], request.matchdict["user"])
+    return HTTPNoContent()
+
+
+@_admin_view("auth.admin.member", "DELETE")
+@_store_errors
+def remove_member(request):
+    _writing(request).write("remove_member", request.matchdict["name"], request.matchdict["user"])
+    return HTTPNoContent()
+
+
+@_admin_view("auth.admin.grants", "GET")
+def list_grants(request):
+    return {"grants": auth_service(request).store.grants()}
+
+
+@_admin_view("auth.admin.grants", "POST")
+@_store_errors
+def grant(request):
+    service = _writing(request)
+    body = _json(request, "subject", "permission")
+    service.write("grant", body["subject"], body["permission"])
+    request.response.status = 201
+    return {"subject": body["subject"], "permission": body["permission"]}
+
+
+@_admin_view("auth.admin.grant", "DELETE")
+@_store_errors
+def revoke(request):
+    _writing(request).write("revoke", request.matchdict["subject"], request.matchdict["permission"])
+    return HTTPNoContent()
+
+
+def _token_json(info):
+    return {
+        "id": info.id,
+        "user": info.user,
+        "label": info.label,
+        "hint": info.hint,
+        "created_at": info.created_at,
+        "expires_at": info.expires_at,
+    }
+
+
+@_admin_view("auth.admin.tokens", "GET")
+def list_tokens(request):
+    user = query(request).get("user")
+    return {"tokens": [_token_json(t) for t in auth_service(request).store.tokens(user)]}
+
+
+@_admin_view("auth.admin.tokens", "POST")
+@_store_errors
+def create_token(request):
+    service = _writing(request)
+    body = _json(request, "user", optional=("label", "expires_in"))
+    label = body.get("label", "")
+    expires_in = body.get("expires_in")
+    if not isinstance(label, str):
+        raise invalid_request("the member label must be a string", member="label")
+    if expires_in is not None and (type(expires_in) is not int or expires_in <= 0):
+        raise invalid_request("the member expires_in is a positive number of seconds", member="expires_in")
+    token, info = service.create_token(body["user"], label, expires_in)
+    request.response.status = 201
+    request.response.cache_control = "no-store"
+    return {**_token_json(info), "token": token}
+
+
+@_admin_view("auth.admin.token", "DELETE")
+@_store_errors
+def revoke_token(request):
+    try:
+        token_id = int(request.matchdict["id"])
+    except ValueError:
+        raise Problem(404, f"no token {request.matchdict['id']}", slug="not-found") from None
+    _writing(request).write("revoke_token", token_id)
+    return HTTPNoContent()
+
+
+@_admin_view("auth.admin.htpasswd", "POST")
+@_store_errors
+def import_htpasswd(request):
+    service = _writing(request)
+    if request.content_type != "text/plain":
+        raise Problem(415, "Send the htpasswd file as text/plain", slug="unsupported-media-type")
+    if len(request.body) > MAX_HTPASSWD_BYTES:
+        raise Problem(413, f"The file is larger than {MAX_HTPASSWD_BYTES} bytes", slug="request-too-large")
+    try:
+        text = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid_request("the htpasswd file is not UTF-8") from None
+    return service.import_htpasswd(text)

@@ -1,0 +1,91 @@
+"""What the filter answers instead of an app's 401: a redirect for people, a challenge for programs."""
+from urllib.parse import quote, urlencode, urlsplit
+
+from webob import Response
+
+from svc.web.problems import Problem, problem_json_response
+
+MAX_CAME_FROM = 2048
+
+
+def safe_came_from(value, default="/"):
+    """``value`` when it is a path on this site, else ``default``: never another origin."""
+    if not isinstance(value, str) or not value or len(value) > MAX_CAME_FROM:
+        return default
+    if any(c < " " or c in "\x7f\\" for c in value):  # browsers drop tabs and newlines and read \ as /
+        return default
+    if not value.startswith("/") or value.startswith("//"):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value
+
+
+def is_browser(request):
+    """A person's browser navigating: it ranks text/html above JSON and is not a script's XHR/fetch."""
+    if request.headers.get("X-Requested-With", "").lower() == "xmlhttprequest":
+        return False
+    if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
+        return False
+    offers = request.accept.acceptable_offers(["application/json", "text/html"])
+    return bool(offers) and offers[0][0] == "text/html"
+
+
+def came_from_of(environ):
+    path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""), safe="/:@!$&'()*+,;=-._~")
+    query = environ.get("QUERY_STRING", "")
+    return safe_came_from(path + ("?" + query if query else ""))
+
+
+class Challenger:
+    """Builds the answers that ask the caller to sign in, or tell them they may not."""
+
+    def __init__(self, realm, login_path):
+        self.basic = f'Basic realm="{realm}", charset="UTF-8"'
+        self.bearer = f'Bearer realm="{realm}"'
+        self.login_path = login_path
+
+    def login_url(self, environ):
+        return environ.get("SCRIPT_NAME", "") + self.login_path
+
+    def challenge(self, request, identity):
+        """The answer to an app's bare 401."""
+        if identity is not None:
+            return self.forbidden(request, identity)
+        if is_browser(request):
+            location = self.login_url(request.environ) + "?" + urlencode({"came_from": came_from_of(request.environ)})
+            return Response(status=302, location=location, cache_control="no-store")
+        return self.unauthorized(
+            request,
+            "Sign in with Basic credentials, a Bearer token, or the form at " + self.login_url(request.environ),
+        )
+
+    def unauthorized(self, request, detail, bearer_error=None):
+        response = _problem(request, Problem(401, detail, slug="unauthorized"))
+        response.headers.add("WWW-Authenticate", self.basic)
+        bearer = self.bearer + (f', error="{bearer_error}"' if bearer_error else "")
+        response.headers.add("WWW-Authenticate", bearer)
+        return response
+
+    def forbidden(self, request, identity, permission=None):
+        needs = f"the permission {permission}" if permission else "a permission"
+        detail = f"Signed in as {identity.name}, who lacks {needs} this needs"
+        return _problem(request, Problem(403, detail, slug="forbidden"))
+
+    def malformed(self, request, detail):
+        return _problem(request, Problem(400, detail, slug="malformed-credentials", title="Malformed credentials"))
+
+    def too_large(self, request, limit):
+        detail = f"The Authorization header is longer than {limit} bytes"
+        return _problem(request, Problem(431, detail, slug="headers-too-large"))
+
+    def throttled(self, request, retry_after, detail):
+        problem = Problem(429, detail, slug="too-many-sign-ins", headers={"Retry-After": str(retry_after)})
+        return _problem(request, problem)
+
+
+def _problem(request, problem):
+    response = problem_json_response(problem, instance=request.path)
+    response.cache_control = "no-store"
+    return response

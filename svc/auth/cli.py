@@ -1,0 +1,255 @@
+"""``svc-admin <ini> ...``: manage the auth store that an ini file's ``egg:svc#auth`` filter uses.
+
+Passwords come from a prompt, or from standard input when it is not a terminal (one line);
+never from an argument, which other users could read in the process list.
+"""
+import argparse
+import getpass
+import os
+import secrets
+import sys
+import time
+
+import plaster
+from pyramid.exceptions import ConfigurationError
+
+from svc.auth import migrate
+from svc.auth.settings import SETTINGS
+from svc.auth.store import StoreError, create_store_engine
+
+
+class CommandError(Exception):
+    """Stops the command with a message and exit status 1."""
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="svc-admin",
+        description="Manage the users, groups, permissions, API tokens and sessions of the "
+        "egg:svc#auth filter of an ini file.",
+    )
+    parser.add_argument("ini", help="the ini file, such as production.ini")
+    parser.add_argument("--filter", default="auth", help="the [filter:NAME] section of egg:svc#auth (default: auth)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    commands.add_parser("init", help="create the secret file if missing, and the database schema")
+    commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
+
+    users = commands.add_parser("users", help="add, remove, passwd, list").add_subparsers(dest="action", required=True)
+    add = users.add_parser("add", help="add a user; asks for the password")
+    add.add_argument("name")
+    add.add_argument("--no-password", action="store_true", help="a user who signs in with API tokens only")
+    users.add_parser("remove", help="remove a user with their tokens and sessions").add_argument("name")
+    users.add_parser("passwd", help="set a user's password; ends their sessions").add_argument("name")
+    users.add_parser("list", help="list users")
+
+    groups = commands.add_parser("groups", help="add, remove, list, add-member, remove-member")
+    groups = groups.add_subparsers(dest="action", required=True)
+    groups.add_parser("add").add_argument("name")
+    groups.add_parser("remove").add_argument("name")
+    groups.add_parser("list")
+    for action in ("add-member", "remove-member"):
+        member = groups.add_parser(action)
+        member.add_argument("group")
+        member.add_argument("user")
+
+    for action, text in (("grant", "grant a permission to"), ("revoke", "revoke a permission from")):
+        sub = commands.add_parser(action, help=f"{text} a user, or a group written @group")
+        sub.add_argument("subject", help="user name or @group")
+        sub.add_argument("permission")
+    commands.add_parser("grants", help="list every grant")
+
+    tokens = commands.add_parser("tokens", help="create, list, revoke").add_subparsers(dest="action", required=True)
+    create = tokens.add_parser("create", help="create an API token; it is printed once")
+    create.add_argument("user")
+    create.add_argument("--label", default="")
+    create.add_argument("--expires-in", type=int, metavar="SECONDS")
+    tokens.add_parser("list").add_argument("user", nargs="?")
+    tokens.add_parser("revoke").add_argument("id", type=int)
+
+    sessions = commands.add_parser("sessions", help="revoke USER: sign a user out everywhere")
+    sessions.add_subparsers(dest="action", required=True).add_parser("revoke").add_argument("user")
+
+    imports = commands.add_parser("import-htpasswd", help="add or update users from an htpasswd file")
+    imports.add_argument("file", help="the file, or - for standard input")
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    try:
+        run(args)
+    except (CommandError, StoreError, ConfigurationError) as exc:
+        print(f"svc-admin: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run(args):
+    ini = os.path.abspath(args.ini)
+    if not os.path.exists(ini):
+        raise CommandError(f"{args.ini} does not exist")
+    loader = plaster.get_loader(ini, protocols=["wsgi"])
+    if args.command in ("init", "migrate"):
+        return _setup(loader, args)
+    service = loader.get_wsgi_filter(args.filter).service
+    COMMANDS[args.command](service, args)
+
+
+def _setup(loader, args):
+    """init and migrate work before the secret or the schema exist."""
+    settings = loader.get_settings("filter:" + args.filter)
+    merged = {k: v for k, v in settings.global_conf.items() if k.startswith("svc.auth.")}
+    merged.update(settings)
+    values = SETTINGS.parse(merged)
+    if not values.db_url:
+        raise CommandError("the ini sets no svc.auth.db_url")
+    if args.command == "init" and values.secret_file:
+        if os.path.exists(values.secret_file):
+            print(f"secret file {values.secret_file} exists; kept")
+        else:
+            os.makedirs(os.path.dirname(os.path.abspath(values.secret_file)), exist_ok=True)
+            descriptor = os.open(values.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as file:
+                file.write(secrets.token_urlsafe(48) + "\n")
+            print(f"wrote a new secret to {values.secret_file} (mode 600)")
+    engine = create_store_engine(values.db_url)
+    migrate.upgrade(engine)
+    print(f"database schema at {migrate.current_revision(engine)}")
+
+
+def read_password(prompt="Password: "):
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Again: ") != first:
+            raise CommandError("the passwords differ")
+        return first
+    line = sys.stdin.readline()
+    return line[:-1] if line.endswith("\n") else line
+
+
+def _users(service, args):
+    if args.action == "add":
+        service.add_user(args.name, None if args.no_password else read_password())
+        print(f"added user {args.name}")
+    elif args.action == "remove":
+        service.write("remove_user", args.name)
+        print(f"removed user {args.name}")
+    elif args.action == "passwd":
+        service.store.user(args.name)  # fail before asking for a password
+        service.set_password(args.name, read_password())
+        print(f"password of {args.name} set; their sessions ended")
+    else:
+        _table(
+            ("user", "groups", "permissions", "password", "tokens", "sessions", "created"),
+            [
+                (u["name"], ",".join(u["groups"]), ",".join(u["permissions"]), "yes" if u["has_password"] else "no",
+                 u["tokens"], u["sessions"], _when(u["created_at"]))
+                for u in service.store.users()
+            ],
+        )
+
+
+def _groups(service, args):
+    if args.action == "add":
+        service.write("add_group", args.name)
+        print(f"added group {args.name}")
+    elif args.action == "remove":
+        service.write("remove_group", args.name)
+        print(f"removed group {args.name}")
+    elif args.action == "add-member":
+        service.write("add_member", args.group, args.user)
+        print(f"{args.user} is in {args.group}")
+    elif args.action == "remove-member":
+        service.write("remove_member", args.group, args.user)
+        print(f"{args.user} is no longer in {args.group}")
+    else:
+        _table(
+            ("group", "members", "permissions"),
+            [(g["name"], ",".join(g["members"]), ",".join(g["permissions"])) for g in service.store.groups()],
+        )
+
+
+def _grant(service, args):
+    service.write("grant", args.subject, args.permission)
+    print(f"granted {args.permission} to {args.subject}")
+
+
+def _revoke(service, args):
+    service.write("revoke", args.subject, args.permission)
+    print(f"revoked {args.permission} from {args.subject}")
+
+
+def _grants(service, args):
+    _table(("subject", "permission"), [(g["subject"], g["permission"]) for g in service.store.grants()])
+
+
+def _tokens(service, args):
+    if args.action == "create":
+        if args.expires_in is not None and args.expires_in <= 0:
+            raise CommandError("--expires-in is a positive number of seconds")
+        token, info = service.create_token(args.user, args.label, args.expires_in)
+        print(f"token {info.id} for {info.user} (shown only now; keep it secret):", file=sys.stderr)
+        print(token)
+    elif args.action == "list":
+        _table(
+            ("id", "user", "label", "starts", "created", "expires"),
+            [
+                (t.id, t.user, t.label, t.hint + "…", _when(t.created_at), _when(t.expires_at) if t.expires_at else "never")
+                for t in service.store.tokens(args.user)
+            ],
+        )
+    else:
+        service.write("revoke_token", args.id)
+        print(f"revoked token {args.id}")
+
+
+def _sessions(service, args):
+    count = service.write("revoke_sessions", args.user)
+    print(f"ended {count} session(s) of {args.user}")
+
+
+def _import(service, args):
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as file:
+                text = file.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read {args.file}: {exc}") from None
+    report = service.import_htpasswd(text)
+    for kind in ("added", "updated", "unchanged"):
+        if report[kind]:
+            print(f"{kind}: {' '.join(report[kind])}")
+    for refused in report["refused"]:
+        print(f"refused line {refused['line']} ({refused['user']}): {refused['reason']}", file=sys.stderr)
+    if report["refused"]:
+        raise CommandError(f"{len(report['refused'])} line(s) refused")
+
+
+COMMANDS = {
+    "users": _users,
+    "groups": _groups,
+    "grant": _grant,
+    "revoke": _revoke,
+    "grants": _grants,
+    "tokens": _tokens,
+    "sessions": _sessions,
+    "import-htpasswd": _import,
+}
+
+
+def _when(seconds):
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(seconds))
+
+
+def _table(headings, rows):
+    rows = [tuple(str(cell) for cell in row) for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headings)]
+    for row in [headings, *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""``egg:svc#auth``: the WSGI filter that signs callers in and challenges when an app answers 401.
+
+In the style of repoze.who: identify (signed cookie, then Basic, then Bearer), authenticate
+against the store, and challenge only when the app downstream answers 401. Works in front of
+any WSGI app, Pyramid or not; apps learn who the caller is from ``REMOTE_USER`` and
+``environ['svc.identity']`` (name, groups, permissions).
+"""
+from webob import Request
+
+from svc.auth.challenge import Challenger
+from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
+from svc.auth.identity import IDENTITY_KEY, SERVICE_KEY, SPOOFABLE_KEYS
+from svc.auth.require import PermissionDenied
+from svc.auth.service import AuthService, InvalidToken, SignInRefused, Throttled
+from svc.auth.settings import auth_settings
+
+AUTH_TYPES = {"cookie": "cookie", "basic": "Basic", "bearer": "Bearer"}
+
+
+class _HeaderTooLarge(Exception):
+    """The Authorization header is over max_authorization_bytes: answered before parsing it."""
+
+
+class AuthFilter:
+    """Identifies the caller for ``app`` and challenges the 401s it answers."""
+
+    def __init__(self, app, service):
+        self.app = app
+        self.service = service
+        self.challenger = Challenger(service.settings.realm, service.settings.login_path)
+        self.max_authorization = service.settings.max_authorization_bytes
+        self.svc_pieces = getattr(app, "svc_pieces", ())  # the index sees through the filter
+
+    def __call__(self, environ, start_response):
+        for key in SPOOFABLE_KEYS:
+            environ.pop(key, None)
+        environ[SERVICE_KEY] = self.service
+        environ[IDENTITY_KEY] = None
+        request = _LazyRequest(environ)
+        try:
+            identity, cookie_headers = self.identify(environ)
+        except _HeaderTooLarge:
+            return self.challenger.too_large(request, self.max_authorization)(environ, start_response)
+        except MalformedCredentials as exc:
+            return self.challenger.malformed(request, str(exc))(environ, start_response)
+        except Throttled as exc:
+            return self.challenger.throttled(request, exc.retry_after, str(exc))(environ, start_response)
+        except InvalidToken as exc:
+            return self.challenger.unauthorized(request, str(exc), "invalid_token")(environ, start_response)
+        except SignInRefused as exc:
+            return self.challenger.unauthorized(request, str(exc))(environ, start_response)
+        if identity is not None:
+            environ["REMOTE_USER"] = identity.name
+            environ["AUTH_TYPE"] = AUTH_TYPES[identity.method]
+            environ[IDENTITY_KEY] = identity
+        return self.call_app(environ, request, identity, cookie_headers, start_response)
+
+    def identify(self, environ):
+        identity, cookie_headers = self.service.from_cookie(environ)
+        if identity is not None:
+            return identity, cookie_headers
+        header = environ.get("HTTP_AUTHORIZATION")
+        if not header:
+            return None, cookie_headers
+        if len(header) > self.max_authorization:
+            raise _HeaderTooLarge()
+        identity = self.service.cached_basic(header)
+        if identity is not None:
+            return identity, cookie_headers
+        credentials = parse_authorization(header)
+        if credentials is None:
+            return None, cookie_headers  # a scheme of the app's own, such as Digest
+        if isinstance(credentials, BasicCredentials):
+            client = client_ip(environ, self.service.settings.trusted_proxies)
+            return self.service.from_basic(header, credentials, client), cookie_headers
+        return self.service.from_bearer(credentials.token), cookie_headers
+
+    def call_app(self, environ, request, identity, extra_headers, start_response):
+        started = []
+        written = []
+
+        def capture(status, headers, exc_info=None):
+            started[:] = [status, headers, exc_info]
+            return written.append
+
+        try:
+            body = self.app(environ, capture)
+            if not started:  # a generator app starts its response on the first iteration
+                body = _Primed(body)
+        except PermissionDenied as exc:
+            response = self.denied(request, identity, exc.permission)
+            response.headerlist.extend(extra_headers)
+            return response(environ, start_response)
+        status, headers, exc_info = started
+        if status.startswith("401") and not _has_challenge(headers):
+            _close(body)  # the app's own 401 body is replaced, so it is closed here
+            response = self.challenger.challenge(request, identity)
+            response.headerlist.extend(extra_headers)
+            return response(environ, start_response)
+        start_response(status, headers + extra_headers if extra_headers else headers, exc_info)
+        if written:
+            return _Prepended(written, body)
+        return body
+
+    def denied(self, request, identity, permission):
+        if identity is None:
+            return self.challenger.challenge(request, None)
+        return self.challenger.forbidden(request, identity, permission)
+
+
+class _LazyRequest:
+    """A WebOb Request of the environ as it arrived, made only if an answer needs one.
+
+    The apps below move SCRIPT_NAME and PATH_INFO; a challenge needs them as they came.
+    """
+
+    def __init__(self, environ):
+        self._environ = environ
+        self._arrived = {key: environ.get(key, "") for key in ("SCRIPT_NAME", "PATH_INFO")}
+        self._request = None
+
+    def __getattr__(self, name):
+        if self._request is None:
+            self._request = Request({**self._environ, **self._arrived})
+        return getattr(self._request, name)
+
+
+def _has_challenge(headers):
+    return any(name.lower() == "www-authenticate" for name, _ in headers)
+
+
+def _close(body):
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+class _Primed:
+    """An app's iterable with its first chunk already pulled, so start_response has been called."""
+
+    def __init__(self, body):
+        self._body = body
+        self._iterator = iter(body)
+        try:
+            self._first = [next(self._iterator)]
+        except StopIteration:
+            self._first = []
+        except BaseException:
+            _close(body)
+            raise
+
+    def __iter__(self):
+        yield from self._first
+        yield from self._iterator
+
+    def close(self):
+        _close(self._body)
+
+
+class _Prepended:
+    """What an app wrote with the legacy write() callable, then its iterable."""
+
+    def __init__(self, written, body):
+        self._written = written
+        self._body = body
+
+    def __iter__(self):
+        yield from self._written
+        yield from self._body
+
+    def close(self):
+        _close(self._body)
+
+
+def filter_factory(global_conf, **local_conf):
+    """``[filter:auth] use = egg:svc#auth``; its settings are the ``svc.auth.*`` keys."""
+    service = AuthService.from_settings(auth_settings(global_conf, local_conf))
+
+    def make_filter(app):
+        return AuthFilter(app, service)
+
+    make_filter.service = service  # svc-admin reaches the store through the ini's own filter
+    return make_filter

@@ -1,0 +1,96 @@
+"""The auth store's tables (SQLAlchemy 2). Times are Unix seconds, so any database stores them alike."""
+from sqlalchemy import ForeignKey, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Named constraints, so Alembic can alter them on every database (SQLite included).
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NAME_LENGTH = 150
+PERMISSION_LENGTH = 64
+HASH_LENGTH = 255
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "auth_users"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused, so no cache confuses two users
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class Group(Base):
+    __tablename__ = "auth_groups"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused, so no cache confuses two users
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class Membership(Base):
+    __tablename__ = "auth_memberships"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("auth_groups.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class UserGrant(Base):
+    __tablename__ = "auth_user_grants"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), primary_key=True)
+    permission: Mapped[str] = mapped_column(String(PERMISSION_LENGTH), primary_key=True)
+
+    @property
+    def subject_id(self):
+        return self.user_id
+
+
+class GroupGrant(Base):
+    __tablename__ = "auth_group_grants"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("auth_groups.id", ondelete="CASCADE"), primary_key=True)
+    permission: Mapped[str] = mapped_column(String(PERMISSION_LENGTH), primary_key=True)
+
+    @property
+    def subject_id(self):
+        return self.group_id
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "auth_tokens"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids are never reused, so no cache confuses two users
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise a token in a list
+    created_at: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int | None] = mapped_column(Integer)
+
+
+class Session(Base):
+    """A signed-in browser; the cookie carries the key, the table its SHA-256."""
+
+    __tablename__ = "auth_sessions"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,288 @@
+"""OpenAPI paths of the auth piece, relative to its mount."""
+
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_PAGE_OR_PROBLEM = {**_HTML, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_NO_CONTENT = {"204": {"description": "Done"}}
+
+
+def _json(ref):
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def _body(ref):
+    return {"required": True, "content": _json(ref)}
+
+
+def _path(name, description):
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+
+_ADMIN = "Needs the permission admin. A cookie session also sends X-CSRF-Token on changes."
+_FORM = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["csrf_token"],
+                "properties": {
+                    "user": {"type": "string"},
+                    "password": {"type": "string"},
+                    "came_from": {"type": "string"},
+                    "csrf_token": {"type": "string"},
+                },
+            }
+        }
+    },
+}
+
+PATHS = {
+    "/": {
+        "get": {
+            "summary": "The sign-in form, or a redirect to whoami when signed in",
+            "responses": {"200": {"description": "HTML page", "content": _HTML}, "303": {"description": "Signed in"}},
+        }
+    },
+    "/login": {
+        "get": {
+            "summary": "The sign-in form (a GET never accepts credentials)",
+            "parameters": [
+                {"name": "came_from", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "A path on this site to return to; anything else becomes /"}
+            ],
+            "responses": {"200": {"description": "HTML form", "content": _HTML}},
+        },
+        "post": {
+            "summary": "Sign in with the form: sets the session cookie and redirects to came_from",
+            "requestBody": _FORM,
+            "responses": {
+                "303": {"description": "Signed in; Location is came_from"},
+                "400": {"description": "Wrong user or password, or a bad CSRF token", "content": _PAGE_OR_PROBLEM},
+                "429": {"description": "Too many failed sign-ins; see Retry-After", "content": _PAGE_OR_PROBLEM},
+            },
+        },
+    },
+    "/logout": {
+        "post": {
+            "summary": "Sign out: ends the server-side session and deletes the cookie",
+            "requestBody": _FORM,
+            "responses": {"303": {"description": "Signed out; Location is the sign-in form"}},
+        }
+    },
+    "/whoami": {
+        "get": {
+            "summary": "Who the caller is: user, groups, permissions and how they signed in",
+            "responses": {
+                "200": {"description": "The identity", "content": {**_json("Identity"), **_HTML}},
+            },
+        }
+    },
+    "/admin/users": {
+        "get": {
+            "summary": "List users",
+            "description": _ADMIN,
+            "responses": {"200": {"description": "Users", "content": _json("UserList")}},
+        },
+        "post": {
+            "summary": "Add a user (without a password, the user signs in only with tokens)",
+            "description": _ADMIN,
+            "requestBody": _body("NewUser"),
+            "responses": {"201": {"description": "Added", "content": _json("User")}},
+        },
+    },
+    "/admin/users/{name}": {
+        "get": {
+            "summary": "One user",
+            "description": _ADMIN,
+            "parameters": [_path("name", "User name")],
+            "responses": {"200": {"description": "The user", "content": _json("User")}},
+        },
+        "delete": {
+            "summary": "Remove a user, with their tokens and sessions",
+            "description": _ADMIN,
+            "parameters": [_path("name", "User name")],
+            "responses": _NO_CONTENT,
+        },
+    },
+    "/admin/users/{name}/password": {
+        "put": {
+            "summary": "Set a user's password (ends their sessions)",
+            "description": _ADMIN,
+            "parameters": [_path("name", "User name")],
+            "requestBody": _body("Password"),
+            "responses": _NO_CONTENT,
+        }
+    },
+    "/admin/users/{name}/sessions": {
+        "delete": {
+            "summary": "Sign a user out everywhere",
+            "description": _ADMIN,
+            "parameters": [_path("name", "User name")],
+            "responses": {"200": {"description": "How many sessions ended", "content": _json("Revoked")}},
+        }
+    },
+    "/admin/groups": {
+        "get": {
+            "summary": "List groups",
+            "description": _ADMIN,
+            "responses": {"200": {"description": "Groups", "content": _json("GroupList")}},
+        },
+        "post": {
+            "summary": "Add a group",
+            "description": _ADMIN,
+            "requestBody": _body("NewGroup"),
+            "responses": {"201": {"description": "Added", "content": _json("Group")}},
+        },
+    },
+    "/admin/groups/{name}": {
+        "delete": {
+            "summary": "Remove a group",
+            "description": _ADMIN,
+            "parameters": [_path("name", "Group name")],
+            "responses": _NO_CONTENT,
+        }
+    },
+    "/admin/groups/{name}/members/{user}": {
+        "put": {
+            "summary": "Add a user to a group",
+            "description": _ADMIN,
+            "parameters": [_path("name", "Group name"), _path("user", "User name")],
+            "responses": _NO_CONTENT,
+        },
+        "delete": {
+            "summary": "Take a user out of a group",
+            "description": _ADMIN,
+            "parameters": [_path("name", "Group name"), _path("user", "User name")],
+            "responses": _NO_CONTENT,
+        },
+    },
+    "/admin/grants": {
+        "get": {
+            "summary": "List permission grants",
+            "description": _ADMIN,
+            "responses": {"200": {"description": "Grants", "content": _json("GrantList")}},
+        },
+        "post": {
+            "summary": "Grant a permission to a user, or to a group written @group",
+            "description": _ADMIN,
+            "requestBody": _body("Grant"),
+            "responses": {"201": {"description": "Granted", "content": _json("Grant")}},
+        },
+    },
+    "/admin/grants/{subject}/{permission}": {
+        "delete": {
+            "summary": "Revoke a grant",
+            "description": _ADMIN,
+            "parameters": [_path("subject", "User name or @group"), _path("permission", "Permission")],
+            "responses": _NO_CONTENT,
+        }
+    },
+    "/admin/tokens": {
+        "get": {
+            "summary": "List API tokens (never the tokens themselves)",
+            "description": _ADMIN,
+            "parameters": [{"name": "user", "in": "query", "required": False, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "Tokens", "content": _json("TokenList")}},
+        },
+        "post": {
+            "summary": "Create an API token; the token is in this answer only",
+            "description": _ADMIN,
+            "requestBody": _body("NewToken"),
+            "responses": {"201": {"description": "Created", "content": _json("CreatedToken")}},
+        },
+    },
+    "/admin/tokens/{id}": {
+        "delete": {
+            "summary": "Revoke an API token",
+            "description": _ADMIN,
+            "parameters": [_path("id", "Token id")],
+            "responses": _NO_CONTENT,
+        }
+    },
+    "/admin/htpasswd": {
+        "post": {
+            "summary": "Import users from an htpasswd file (bcrypt; $apr1$ and {SHA} only when allowed)",
+            "description": _ADMIN,
+            "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "responses": {"200": {"description": "What was imported", "content": _json("ImportReport")}},
+        }
+    },
+}
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_NAME = {"type": "string", "minLength": 1, "maxLength": 150}
+
+
+def _object(required, properties, closed=True):
+    schema = {"type": "object", "required": required, "properties": properties}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+_TOKEN = {
+    "id": {"type": "integer"},
+    "user": {"type": "string"},
+    "label": {"type": "string"},
+    "hint": {"type": "string", "description": "The token's first characters"},
+    "created_at": {"type": "integer", "description": "Unix seconds"},
+    "expires_at": {"type": ["integer", "null"], "description": "Unix seconds, or null for never"},
+}
+
+SCHEMAS = {
+    "Identity": _object(
+        ["user", "groups", "permissions", "method"],
+        {
+            "user": {"type": "string"},
+            "groups": _STRINGS,
+            "permissions": _STRINGS,
+            "method": {"enum": ["cookie", "basic", "bearer"]},
+        },
+    ),
+    "User": _object(
+        ["name", "groups", "permissions", "has_password", "tokens", "sessions", "created_at"],
+        {
+            "name": {"type": "string"},
+            "groups": _STRINGS,
+            "permissions": {**_STRINGS, "description": "Granted to the user; groups grant more"},
+            "has_password": {"type": "boolean"},
+            "tokens": {"type": "integer"},
+            "sessions": {"type": "integer"},
+            "created_at": {"type": "integer"},
+        },
+    ),
+    "UserList": _object(["users"], {"users": {"type": "array", "items": {"$ref": "#/components/schemas/User"}}}),
+    "NewUser": _object(["name"], {"name": _NAME, "password": {"type": "string"}}),
+    "Password": _object(["password"], {"password": {"type": "string", "minLength": 1}}),
+    "Revoked": _object(["revoked"], {"revoked": {"type": "integer"}}),
+    "Group": _object(
+        ["name", "members", "permissions", "created_at"],
+        {"name": {"type": "string"}, "members": _STRINGS, "permissions": _STRINGS, "created_at": {"type": "integer"}},
+    ),
+    "GroupList": _object(["groups"], {"groups": {"type": "array", "items": {"$ref": "#/components/schemas/Group"}}}),
+    "NewGroup": _object(["name"], {"name": _NAME}),
+    "Grant": _object(["subject", "permission"], {"subject": {"type": "string"}, "permission": {"type": "string"}}),
+    "GrantList": _object(["grants"], {"grants": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}),
+    "Token": _object(list(_TOKEN), _TOKEN),
+    "TokenList": _object(["tokens"], {"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}),
+    "NewToken": _object(
+        ["user"],
+        {"user": {"type": "string"}, "label": {"type": "string"}, "expires_in": {"type": "integer", "minimum": 1}},
+    ),
+    "CreatedToken": _object(list(_TOKEN) + ["token"], {**_TOKEN, "token": {"type": "string"}}),
+    "ImportReport": _object(
+        ["added", "updated", "unchanged", "refused"],
+        {
+            "added": _STRINGS,
+            "updated": _STRINGS,
+            "unchanged": _STRINGS,
+            "refused": {
+                "type": "array",
+                "items": _object(
+                    ["line", "user", "reason"],
+                    {"line": {"type": "integer"}, "user": {"type": "string"}, "reason": {"type": "string"}},
+                ),
+            },
+        },
+    ),
+}

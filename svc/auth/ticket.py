@@ -1,0 +1,67 @@
+"""The sign-in cookie: a session key and its issue time, signed with HMAC-SHA512 by WebOb.
+
+WebOb's ``SignedCookieProfile`` is what Pyramid's own signed sessions use: HMAC with a
+salted secret, compared in constant time. The key names a server-side session, so logging
+out or revoking the session ends the cookie at once, whatever its signature says.
+"""
+import re
+from dataclasses import dataclass
+
+from webob.cookies import SignedCookieProfile
+
+SALT = "svc.auth.ticket"
+
+
+@dataclass(frozen=True)
+class Ticket:
+    session_key: str
+    issued_at: int
+
+
+class SessionTicket:
+    """Reads and writes the cookie; ``secure`` adds Secure and the ``__Host-`` prefix."""
+
+    def __init__(self, secret, cookie_name="svc_auth", secure=True):
+        self.cookie_name = ("__Host-" if secure else "") + cookie_name
+        self.profile = SignedCookieProfile(
+            secret,
+            SALT,
+            cookie_name=self.cookie_name,
+            secure=secure,
+            httponly=True,
+            samesite="Lax",
+            path="/",  # the __Host- prefix demands Path=/ and no Domain
+            hashalg="sha512",
+        )
+        self._pattern = re.compile(r"(?:^|[;,])\s*" + re.escape(self.cookie_name) + r'="?([^";,\s]*)')
+
+    def raw_value(self, cookie_header):
+        """Our cookie's value in a Cookie header, or None; a regular expression, not a full parse,
+        because this runs on every request."""
+        match = self._pattern.search(cookie_header)
+        return match.group(1) if match else None
+
+    def loads(self, raw):
+        """The Ticket in a raw cookie value, or None when it is forged or malformed."""
+        try:
+            value = self.profile.serializer.loads(raw.encode("ascii"))
+        except (ValueError, TypeError, UnicodeError):
+            return None
+        if not isinstance(value, list) or len(value) != 2:
+            return None
+        key, issued_at = value
+        if not isinstance(key, str) or type(issued_at) is not int:
+            return None
+        return Ticket(key, issued_at)
+
+    def read(self, request):
+        raw = self.raw_value(request.environ.get("HTTP_COOKIE", ""))
+        return None if raw is None else self.loads(raw)
+
+    def issue(self, request, ticket, max_age):
+        """Set-Cookie headers carrying ``ticket`` for ``max_age`` seconds."""
+        return self.profile.bind(request).get_headers([ticket.session_key, ticket.issued_at], max_age=max_age)
+
+    def clear(self, request):
+        """Set-Cookie headers that delete the cookie."""
+        return self.profile.bind(request).get_headers(None)

@@ -1,0 +1,122 @@
+"""The sign-in, sign-out and who-am-I pages."""
+from pyramid.csrf import new_csrf_token
+from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.view import exception_view_config, view_config
+
+from svc.auth.challenge import safe_came_from
+from svc.auth.credentials import client_ip
+from svc.auth.identity import SERVICE_KEY, identity_of
+from svc.auth.service import SignInRefused, Throttled
+from svc.web.errors import render_problem, wants_html
+from svc.web.params import query
+from svc.web.problems import Problem
+
+
+def auth_service(request):
+    service = request.environ.get(SERVICE_KEY)
+    if service is None:
+        raise Problem(
+            503,
+            "The auth pages need the egg:svc#auth filter in front of them; see README, auth",
+            slug="auth-filter-missing",
+        )
+    return service
+
+
+def _form(request, came_from, error=None, status=200, headers=None):
+    response = render_to_response(
+        "auth_login.jinja2",
+        {"came_from": came_from, "error": error, "identity": identity_of(request.environ)},
+        request,
+    )
+    response.status = status
+    response.cache_control = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+_NEEDS_HTTPS = (
+    "Sign-in needs HTTPS here: the session cookie is Secure (svc.auth.secure = true), so a browser "
+    "would drop it over plain http. Use https://, or set svc.auth.secure = false for local development."
+)
+
+
+@view_config(route_name="auth.login", request_method="GET")
+def login_form(request):
+    """The form; a GET never reads credentials."""
+    service = auth_service(request)
+    error = _NEEDS_HTTPS if service.settings.secure and request.scheme != "https" else None
+    return _form(request, safe_came_from(query(request).get("came_from")), error)
+
+
+@view_config(route_name="auth.login", request_method="POST", require_csrf=True)
+def login(request):
+    service = auth_service(request)
+    came_from = safe_came_from(request.POST.get("came_from"))
+    if service.settings.secure and request.scheme != "https":
+        return _refused(request, came_from, Problem(400, _NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
+    client = client_ip(request.environ, service.settings.trusted_proxies)
+    try:
+        _, headers = service.login(
+            request, request.POST.get("user", ""), request.POST.get("password", ""), client
+        )
+    except Throttled as exc:
+        return _refused(request, came_from, Problem(
+            429, str(exc), slug="too-many-sign-ins", headers={"Retry-After": str(exc.retry_after)}
+        ))
+    except SignInRefused as exc:
+        return _refused(request, came_from, Problem(400, str(exc), slug="sign-in-failed", title="Sign-in failed"))
+    new_csrf_token(request)  # a fresh token for the signed-in browser
+    response = HTTPSeeOther(location=came_from)
+    response.headerlist.extend(headers)
+    return response
+
+
+def _refused(request, came_from, problem):
+    """The same answer for every failure, whatever its cause: status, body and cookies."""
+    if wants_html(request):
+        return _form(request, came_from, problem.detail, problem.status, problem.headers)
+    return render_problem(request, problem)
+
+
+@view_config(route_name="auth.logout", request_method="POST", require_csrf=True)
+def logout(request):
+    service = auth_service(request)
+    headers = service.logout(request, identity_of(request.environ))
+    new_csrf_token(request)
+    response = HTTPSeeOther(location=request.route_path("auth.login"))
+    response.headerlist.extend(headers)
+    return response
+
+
+@view_config(route_name="auth.whoami", request_method="GET")
+def whoami(request):
+    auth_service(request)
+    identity = identity_of(request.environ)
+    if identity is None:
+        raise Problem(401, "Nobody is signed in", slug="unauthorized")
+    if wants_html(request):
+        response = render_to_response("auth_whoami.jinja2", {"identity": identity}, request)
+        response.cache_control = "no-store"
+        return response
+    response = render_to_response("json", identity.as_json(), request)
+    response.cache_control = "no-store"
+    return response
+
+
+@view_config(route_name="auth.index", request_method="GET")
+def index(request):
+    """The piece's page: who is signed in, or the sign-in form."""
+    if identity_of(request.environ) is not None:
+        return HTTPSeeOther(location=request.route_path("auth.whoami"))
+    return login_form(request)
+
+
+@exception_view_config(BadCSRFToken)
+@exception_view_config(BadCSRFOrigin)
+def csrf_failed(exc, request):
+    detail = "The form expired or was not sent by this site; reload the page and try again"
+    return render_problem(request, Problem(400, detail, slug="csrf-failed", title="Form check failed"))
