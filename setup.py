@@ -7,6 +7,8 @@ requires = [
     "PasteDeploy>=3.0",
     "plaster_pastedeploy>=1.0",
     "rutter>=1.0",
+    "pycurl>=7.45",
+    "psutil>=5.9",
 ]
 
 testing_extras = [
@@ -34,6 +36,7 @@ setup(
             "main = svc:main",
             "home = svc:home_app",
             "urls = svc:urls_app",
+            "fetch = svc:fetch_app",
         ],
         "paste.composite_factory": [
             "urlmap = svc.web.mounts:urlmap_factory",

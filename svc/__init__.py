@@ -28,3 +28,4 @@ def _piece_factory(piece):
 # Named *_app so they do not shadow the piece packages (svc.home, svc.urls).
 home_app = _piece_factory("home")
 urls_app = _piece_factory("urls")
+fetch_app = _piece_factory("fetch")

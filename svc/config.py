@@ -15,6 +15,7 @@ class Piece(NamedTuple):
 PIECES = {
     "home": Piece("svc.home", "", "Index of mounts, hello and health check"),
     "urls": Piece("svc.urls", "/url", "Parse URLs and join them the way browsers do"),
+    "fetch": Piece("svc.fetch", "/fetch", "Fetch a URL for the caller: streamed, pooled, SSRF-safe"),
 }
 
 

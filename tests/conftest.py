@@ -6,6 +6,8 @@ import pytest
 from paste.deploy import loadapp
 from webtest import TestApp
 
+pytest_plugins = ["tests.fetch_fixtures"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INI_FILES = ("development.ini", "production.ini", "testing.ini")
 
