@@ -34,14 +34,25 @@ class Fetcher:
         self.user_agent = user_agent
 
     def fetch(self, request):
-        """Send ``request`` (a FetchRequest); return a Fetched whose body is still unread."""
+        """Send ``request`` (a FetchRequest); return a Fetched whose body is still unread.
+
+        An error after a redirect carries the redirects followed, as the problem's ``redirects``.
+        """
+        redirects = []
+        try:
+            return self._follow(request, redirects)
+        except errors.FetchError as exc:
+            if redirects:
+                exc.extensions.setdefault("redirects", redirects)
+            raise
+
+    def _follow(self, request, redirects):
         started = time.monotonic()
         deadline = started + request.timeouts.total
         target, method, body = request.target, request.method, request.body
         headers = list(request.headers)
         if not has(headers, "User-Agent"):
             headers.append(("User-Agent", self.user_agent))
-        redirects = []
         while True:
             addresses, dns = self.vet(target, deadline, request.timeouts.connect)
             exchange = self.engine.start(
@@ -64,15 +75,13 @@ class Fetcher:
                 return Fetched(exchange, target, redirects, dns, started)
             _discard(exchange)
             if len(redirects) >= request.max_redirects:
-                raise errors.TooManyRedirects(
-                    f"{target.url} redirected more than {request.max_redirects} times", redirects=redirects
-                )
+                raise errors.TooManyRedirects(f"{target.url} redirected more than {request.max_redirects} times")
             url = urljoin(target.url, _location_text(location))
             redirects.append({"status": exchange.status, "url": url})
             try:
                 following = parse_target(url, self.settings.max_url_length)
             except BadTarget as exc:
-                raise errors.DestinationBlocked(f"the redirect to {url} is refused: {exc}", redirects=redirects) from None
+                raise errors.DestinationBlocked(f"the redirect to {url} is refused: {exc}") from None
             if not _same_host(target, following):
                 headers = without(headers, "Authorization", "Cookie")
             if exchange.status == 303 and method != "HEAD" or exchange.status in (301, 302) and method == "POST":
