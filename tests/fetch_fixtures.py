@@ -138,19 +138,16 @@ def sockets():
         yield recorder
 
 
-@pytest.fixture
-def serve():
-    """Serve a WSGI app on a real waitress in a thread on 127.0.0.1; returns its base URL."""
-    servers = []
+class Served:
+    """A WSGI app on a real waitress in a thread, on 127.0.0.1 and a free port."""
 
-    def start(app, **options):
-        server = StopableWSGIServer.create(app, host="127.0.0.1", port=0, threads=4, **options)
-        servers.append(server)
-        return server.application_url.rstrip("/")
+    def __init__(self, app, threads=4):
+        self.server = StopableWSGIServer.create(app, host="127.0.0.1", port=0, threads=threads)
+        self.port = self.server.effective_port
+        self.base = f"http://127.0.0.1:{self.port}"
 
-    yield start
-    for server in servers:
-        server.shutdown()
+    def stop(self):
+        self.server.shutdown()
 
 
 def open_fds():

@@ -18,7 +18,7 @@ Endpoints (every one answers HTTP/1.1 with keep-alive unless said otherwise):
     /drip?bytes=N&delay=S      N bytes, one every S seconds
     /gzip-bomb/N               N zero bytes, gzip-compressed (Content-Encoding: gzip)
     /gzip/N                    N bytes of text, gzip-compressed
-    /cut/N                     announces N bytes, sends half, then resets the connection
+    /cut/N                     announces N bytes, sends half, waits 50 ms, then resets the connection
     /cut-chunked/N             sends N/2 bytes chunked, then resets the connection
     /never                     reads the request and never answers
 """
@@ -219,7 +219,8 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def reset(self):
-        """Close with RST, as a crashed upstream does."""
+        """Close with RST, as a crashed upstream does, once the client had time to read on."""
+        time.sleep(0.05)
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
         self.connection.close()

@@ -345,7 +345,8 @@ class _Transfer:
             try:
                 self.handle.easy.pause(pycurl.PAUSE_CONT)
             except pycurl.error as exc:
-                self.result = (exc.args[0], exc.args[1] if len(exc.args) > 1 else "")
+                # The transfer failed while resuming; its own error says more than pause's.
+                self.result = self.handle.finished() or (exc.args[0], exc.args[1] if len(exc.args) > 1 else "")
         return data
 
     def close(self):

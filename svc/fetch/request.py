@@ -55,6 +55,7 @@ def passthrough_request(url, method, settings, envelope=False):
 
 
 _PATH_FORM = re.compile(r"/(https?:/.*)$", re.I)
+_SLASHES = re.compile(r"/+")
 
 
 def path_form_url(decoded_url, environ, query_string):
@@ -67,7 +68,7 @@ def path_form_url(decoded_url, environ, query_string):
     url = decoded_url
     raw_path = environ.get("REQUEST_URI", "").partition("?")[0]
     match = _PATH_FORM.search(raw_path)
-    if match and unquote(match.group(1)) == decoded_url:
+    if match and _SLASHES.sub("/", unquote(match.group(1))) == _SLASHES.sub("/", decoded_url):
         url = match.group(1)
     url = re.sub(r"^(https?):/+", r"\1://", url, count=1, flags=re.I)
     return f"{url}?{query_string}" if query_string else url
