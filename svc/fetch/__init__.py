@@ -55,6 +55,8 @@ def includeme(config):
     )
     config.add_route("fetch.root", "/")
     config.add_route("fetch.path", "/{target:[A-Za-z][A-Za-z0-9+.-]*:.*}")
-    config.add_subscriber(add_cors_headers, NewResponse)
+    if settings.cors_origins:
+        # Only then: any subscriber makes Pyramid notify every event of every request.
+        config.add_subscriber(add_cors_headers, NewResponse)
     config.add_openapi(PATHS, SCHEMAS)
     config.scan("svc.fetch.views")

@@ -22,8 +22,8 @@ from svc.fetch.engine import Exchange, Timings
 
 log = logging.getLogger(__name__)
 
-BUFFER_SIZE = 64 * 1024  # libcurl's receive buffer: bytes per write callback at most
-HIGH_WATER = 256 * 1024  # pause the transfer once this much waits to be sent on
+BUFFER_SIZE = 256 * 1024  # libcurl's receive buffer: bytes per write callback at most
+HIGH_WATER = 1024 * 1024  # pause the transfer once this much waits to be sent on
 _TLS_ERRORS = {
     pycurl.E_SSL_CONNECT_ERROR, pycurl.E_PEER_FAILED_VERIFICATION, pycurl.E_SSL_CERTPROBLEM,
     pycurl.E_SSL_CIPHER, pycurl.E_SSL_CACERT_BADFILE, pycurl.E_SSL_ISSUER_ERROR,
@@ -330,6 +330,9 @@ class _Transfer:
 
     def __next__(self):
         while not self.chunks:
+            if self.paused:
+                self._resume()
+                continue
             if self.result is not None:
                 error = self._error() if self.result[0] != 0 else None
                 self.close()
@@ -337,17 +340,18 @@ class _Transfer:
                     raise error
                 raise StopIteration
             self._drive()
-        data = b"".join(self.chunks) if len(self.chunks) > 1 else self.chunks[0]
-        self.chunks.clear()
-        self.buffered = 0
-        if self.paused:
-            self.paused = False
-            try:
-                self.handle.easy.pause(pycurl.PAUSE_CONT)
-            except pycurl.error as exc:
-                # The transfer failed while resuming; its own error says more than pause's.
-                self.result = self.handle.finished() or (exc.args[0], exc.args[1] if len(exc.args) > 1 else "")
+        data = self.chunks.popleft()
+        self.buffered -= len(data)
         return data
+
+    def _resume(self):
+        """Unpause the transfer; libcurl hands over the data it held right away."""
+        self.paused = False
+        try:
+            self.handle.easy.pause(pycurl.PAUSE_CONT)
+        except pycurl.error as exc:
+            # The transfer failed while resuming; its own error says more than pause's.
+            self.result = self.handle.finished() or (exc.args[0], exc.args[1] if len(exc.args) > 1 else "")
 
     def close(self):
         """Give the handle back: the connection stays pooled only after a complete response."""

@@ -223,6 +223,11 @@ class Verdict:
     reason: str
 
 
+_ALLOWED_BY_ADDRESS = Verdict(True, "address allowed by svc.fetch.allow")
+_ALLOWED_BY_NAME = Verdict(True, "host allowed by svc.fetch.allow")
+_PUBLIC = Verdict(True, "public address")
+
+
 class DestinationPolicy:
     """Judges every address a host resolves to; one log line per decision.
 
@@ -250,12 +255,14 @@ class DestinationPolicy:
     def judge(self, host, addresses, port):
         """One verdict for the whole answer: denied if any address is denied."""
         name_allowed = self.allow.match_name(host)
-        verdicts = [(address, self.judge_address(address, port, name_allowed)) for address in addresses]
-        for address, verdict in verdicts:
+        reasons = []
+        for address in addresses:
+            verdict = self.judge_address(address, port, name_allowed)
             if not verdict.allowed:
                 return self._decide(host, address, port, verdict)
-        reasons = ", ".join(dict.fromkeys(verdict.reason for _, verdict in verdicts))
-        return self._decide(host, " ".join(map(str, addresses)), port, Verdict(True, reasons))
+            if verdict.reason not in reasons:
+                reasons.append(verdict.reason)
+        return self._decide(host, _Joined(addresses), port, Verdict(True, ", ".join(reasons)))
 
     def judge_address(self, address, port, name_allowed=False):
         try:
@@ -263,21 +270,20 @@ class DestinationPolicy:
         except Refused as exc:
             return Verdict(False, str(exc))
         judged = inner or address
-        shown = f"{address} (embeds {inner})" if inner else str(address)
-        denied_by = max(self.deny.longest_match(address), self.deny.longest_match(judged))
-        allowed_by = max(self.allow.longest_match(address), self.allow.longest_match(judged))
+        denied_by = max(self.deny.longest_match(address), self.deny.longest_match(judged)) if self.deny.networks else -1
+        allowed_by = max(self.allow.longest_match(address), self.allow.longest_match(judged)) if self.allow.networks else -1
         if denied_by >= 0 and denied_by >= allowed_by:
-            return Verdict(False, f"{shown} is denied by svc.fetch.deny")
+            return Verdict(False, f"{_shown(address, inner)} is denied by svc.fetch.deny")
         if (judged, port) in self.listen:
-            return Verdict(False, f"{shown} port {port} is this service's own listen address")
+            return Verdict(False, f"{_shown(address, inner)} port {port} is this service's own listen address")
         if allowed_by >= 0:
-            return Verdict(True, "address allowed by svc.fetch.allow")
+            return _ALLOWED_BY_ADDRESS
         if name_allowed:
-            return Verdict(True, "host allowed by svc.fetch.allow")
+            return _ALLOWED_BY_NAME
         why = default_deny_reason(judged)
         if why:
-            return Verdict(False, f"{shown} is {why}")
-        return Verdict(True, "public address")
+            return Verdict(False, f"{_shown(address, inner)} is {why}")
+        return _PUBLIC
 
     @staticmethod
     def _decide(host, address, port, verdict):
@@ -286,3 +292,17 @@ class DestinationPolicy:
             "allow" if verdict.allowed else "deny", host, address, port, verdict.reason,
         )
         return verdict
+
+
+class _Joined:
+    """Addresses for a log line, formatted only if the line is written."""
+
+    def __init__(self, addresses):
+        self.addresses = addresses
+
+    def __str__(self):
+        return " ".join(map(str, self.addresses))
+
+
+def _shown(address, inner):
+    return f"{address} (embeds {inner})" if inner else str(address)

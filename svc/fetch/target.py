@@ -9,6 +9,7 @@ _LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
+_ALREADY_QUOTED = re.compile(r"^[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*$")
 
 
 class BadTarget(ValueError):
@@ -63,10 +64,14 @@ def parse_target(text, max_length=8192):
     host, address = parse_host(raw_host)
     if port == 0:
         raise BadTarget("port 0 cannot be fetched")
-    path = quote(parts.path, safe=_PATH_SAFE) or "/"
+    path = _quote(parts.path, _PATH_SAFE) or "/"
     if parts.query or text.split("#")[0].endswith("?"):
-        path += "?" + quote(parts.query, safe=_QUERY_SAFE)
+        path += "?" + _quote(parts.query, _QUERY_SAFE)
     return Target(scheme, host, port or DEFAULT_PORTS[scheme], path, address)
+
+
+def _quote(text, safe):
+    return text if _ALREADY_QUOTED.match(text) else quote(text, safe=safe)
 
 
 def parse_host(netloc_host):

@@ -1,0 +1,84 @@
+"""The fetch proxy against a naive urllib proxy and bare waitress, and a 1 GiB stream.
+
+All servers run with production.ini's waitress settings, in the same run, against the
+same upstream (bench/upstream.py). Goals: 1 KiB passthrough at least 2x the naive
+proxy and at least 0.5 of bare hello; a 1 GiB stream at least 0.6 of a direct download,
+with the proxy's peak RSS growing by less than 64 MiB.
+"""
+import re
+import subprocess
+import sys
+import time
+from urllib.parse import quote
+
+from bench.common import ROOT, Server, free_port, table, wrk
+
+
+class Upstream:
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.upstream", str(self.port)], cwd=ROOT)
+        time.sleep(0.5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def download(url):
+    """curl's own download speed in bytes/s, and the bytes received."""
+    out = subprocess.run(
+        ["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download} %{size_download} %{http_code}", url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    speed, size, code = out.split()
+    if code != "200":
+        raise RuntimeError(f"{url} answered {code}")
+    return float(speed), int(size)
+
+
+def run(seconds=5):
+    with Upstream() as upstream, Server("bench.bare:hello") as bare, Server("bench.bare:naive_proxy") as naive, Server(
+        "ini:bench/fetch.ini"
+    ) as svc:
+        small = quote(upstream.url + "/small", safe="")
+        for url in (bare.url + "/", naive.url + f"/?url={small}", svc.url + f"/fetch?url={small}"):
+            wrk(url, 8, 1)  # warm up: imports, pools, caches
+        rows = [
+            ("bare waitress hello, c=8", wrk(bare.url + "/", 8, seconds)),
+            ("naive urllib proxy, 1 KiB, c=8", wrk(naive.url + f"/?url={small}", 8, seconds)),
+            ("svc fetch passthrough, 1 KiB, c=8", wrk(svc.url + f"/fetch?url={small}", 8, seconds)),
+        ]
+        table("fetch: 1 KiB passthrough (same waitress settings, same upstream)", rows, rows[0][1])
+        hello, naive_result, fetch = (r[1]["rps"] for r in rows)
+        print(
+            f"fetch / naive: {fetch / naive_result:.2f} (goal >= 2.0); "
+            f"fetch / hello: {fetch / hello:.2f} (goal >= 0.5)"
+        )
+
+        big = quote(upstream.url + "/big", safe="")
+        rss_before = svc.rss_mib()
+        direct, through = [], []
+        for _ in range(2):
+            direct.append(download(upstream.url + "/big")[0])
+            speed, size = download(svc.url + f"/fetch?url={big}")
+            assert size == 1 << 30, size
+            through.append(speed)
+        growth = svc.peak_rss_mib() - rss_before
+        best_direct, best_through = max(direct), max(through)
+        print("\nfetch: 1 GiB stream, curl as the client (best of 2)")
+        print(f"{'case':<44}{'MB/s':>10}{'ratio':>8}")
+        print(f"{'direct from the upstream':<44}{best_direct / 1e6:>10.0f}{1:>8.2f}")
+        print(f"{'through svc fetch':<44}{best_through / 1e6:>10.0f}{best_through / best_direct:>8.2f}")
+        print(
+            f"stream / direct: {best_through / best_direct:.2f} (goal >= 0.6); "
+            f"svc peak RSS growth: {growth:.1f} MiB (goal < 64)"
+        )
+
+
+if __name__ == "__main__":
+    run()
