@@ -18,6 +18,13 @@ _URL_PARAM = {
     "description": "The absolute http or https URL to fetch (percent-encode it). Without it a browser gets a form.",
     "schema": {"type": "string"},
 }
+_PATH_URL = {
+    "name": "url",
+    "in": "path",
+    "required": True,
+    "description": "An absolute http or https URL, slashes included",
+    "schema": {"type": "string"},
+}
 _ERRORS = f"Errors of svc itself are problem+json: invalid-request (400), {_PROBLEMS}."
 _PREFLIGHT = {
     "summary": "CORS preflight (answered for the origins in svc.fetch.cors_origins)",
@@ -60,18 +67,10 @@ PATHS = {
         "get": {
             "summary": "Fetch the absolute URL written after the mount: /fetch/https://host/path?q=1",
             "description": "The query string belongs to the URL. " + _ERRORS,
-            "parameters": [
-                {
-                    "name": "url",
-                    "in": "path",
-                    "required": True,
-                    "description": "An absolute http or https URL, slashes included",
-                    "schema": {"type": "string"},
-                }
-            ],
+            "parameters": [_PATH_URL],
             "responses": {"200": _PASSED_THROUGH},
         },
-        "options": _PREFLIGHT,
+        "options": {**_PREFLIGHT, "parameters": [_PATH_URL]},
     },
 }
 

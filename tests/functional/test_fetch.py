@@ -393,3 +393,38 @@ class TestOpenAPI:
     )
     def test_problems_conform(self, doc, fetch_app, url):
         assert_is_problem(doc, fetch_app.get("/fetch", {"url": url}, status="*"))
+
+
+REMOUNT_INI = """
+[app:home]
+use = egg:svc#home
+
+[app:fetch]
+use = egg:svc#fetch
+svc.fetch.allow = 127.0.0.1
+svc.fetch.ports = 1-65535
+svc.fetch.resolver = tests.fetch_fixtures.TestZone
+
+[composite:main]
+use = egg:svc#urlmap
+/ = home
+{mount} = fetch
+"""
+
+
+class TestMounts:
+    @pytest.mark.parametrize("ini", ["development.ini", "production.ini", "testing.ini"])
+    def test_every_ini_mounts_fetch(self, ini):
+        app = TestApp(load(ini))
+        assert app.get("/fetch/").html.select_one("form.inspect")["action"] == "/fetch/"
+        assert app.get("/fetch/openapi.json").json["servers"] == [{"url": "http://localhost/fetch"}]
+
+    @pytest.mark.parametrize("mount", ["/tools/get", "/p"])
+    def test_remounted(self, write_ini, upstream, mount):
+        app = TestApp(load(write_ini(REMOUNT_INI.format(mount=mount))))
+        assert app.get(mount + "/").html.select_one("form.inspect")["action"] == mount + "/"
+        assert app.get(mount + "/openapi.json").json["servers"] == [{"url": "http://localhost" + mount}]
+        assert echo_of(app.get(mount, {"url": upstream.url("/echo")}))["path"] == "/echo"
+        assert echo_of(app.get(f"{mount}/{upstream.base}/echo?a=1"))["query"] == "a=1"
+        index = app.get("/", headers={"Accept": "text/html"})
+        assert mount + "/" in {a["href"] for a in index.html.select("table.mounts a")}
