@@ -115,7 +115,7 @@ class Fetcher:
         verdict = self.policy.judge(host, addresses, port)
         if not verdict.allowed:
             if target.address is not None:
-                raise errors.DestinationBlocked(f"{host} is not allowed: {verdict.reason}")
+                raise errors.DestinationBlocked(f"svc does not fetch from there: {verdict.reason}")
             # Say why, but not which address: that would map internal names for the caller.
             raise errors.DestinationBlocked(f"{host} resolves to an address that is not allowed")
         return addresses, dns

@@ -23,18 +23,18 @@ DEFAULT_DENIES = tuple(
     (ipaddress.ip_network(cidr), why)
     for cidr, why in (
         ("0.0.0.0/8", "unspecified"),
-        ("10.0.0.0/8", "private (RFC 1918)"),
-        ("100.64.0.0/10", "carrier-grade NAT (RFC 6598)"),
+        ("10.0.0.0/8", "private, RFC 1918"),
+        ("100.64.0.0/10", "carrier-grade NAT, RFC 6598"),
         ("127.0.0.0/8", "loopback"),
-        ("169.254.0.0/16", "link-local (cloud metadata)"),
-        ("172.16.0.0/12", "private (RFC 1918)"),
+        ("169.254.0.0/16", "link-local, cloud metadata"),
+        ("172.16.0.0/12", "private, RFC 1918"),
         ("192.0.0.0/24", "IETF protocol assignments"),
-        ("192.0.2.0/24", "documentation (TEST-NET-1)"),
+        ("192.0.2.0/24", "documentation, TEST-NET-1"),
         ("192.88.99.0/24", "6to4 relay anycast"),
-        ("192.168.0.0/16", "private (RFC 1918)"),
+        ("192.168.0.0/16", "private, RFC 1918"),
         ("198.18.0.0/15", "benchmarking"),
-        ("198.51.100.0/24", "documentation (TEST-NET-2)"),
-        ("203.0.113.0/24", "documentation (TEST-NET-3)"),
+        ("198.51.100.0/24", "documentation, TEST-NET-2"),
+        ("203.0.113.0/24", "documentation, TEST-NET-3"),
         ("224.0.0.0/4", "multicast"),
         ("255.255.255.255/32", "broadcast"),
         ("240.0.0.0/4", "reserved"),
@@ -46,7 +46,7 @@ DEFAULT_DENIES = tuple(
         ("2001:db8::/32", "documentation"),
         ("3fff::/20", "documentation"),
         ("5f00::/16", "segment routing"),
-        ("fc00::/7", "unique local (private)"),
+        ("fc00::/7", "unique local, private"),
         ("fe80::/10", "link-local"),
         ("fec0::/10", "site-local"),
         ("ff00::/8", "multicast"),
@@ -85,7 +85,7 @@ def default_deny_reason(address):
     """Why the default table denies ``address`` (an IPv4 or IPv6 address), or None."""
     for network, why in DEFAULT_DENIES:
         if address.version == network.version and address in network:
-            return f"{why} {network}"
+            return f"{why} ({network})"
     return None
 
 

@@ -127,7 +127,7 @@ class TestStreaming:
     def test_own_listen_address_is_refused(self, server):
         res, body = server.get(f"/fetch?url=http://127.0.0.1:{server.port}/hello?name=x")
         assert res.status == 403
-        assert "not allowed" in json.loads(body)["detail"]
+        assert "own listen address" in json.loads(body)["detail"]
 
 
 class TestLimitsAndFaults:
