@@ -20,3 +20,12 @@ def naive_proxy(environ, start_response):
             [("Content-Type", content_type), ("Content-Length", str(len(body)))],
         )
     return [body]
+
+
+_BLOCK = b"z" * (256 * 1024)
+
+
+def gibibyte(environ, start_response):
+    """1 GiB from memory in 256 KiB blocks: what waitress itself can stream."""
+    start_response("200 OK", [("Content-Type", "application/octet-stream"), ("Content-Length", str(1 << 30))])
+    return (_BLOCK for _ in range((1 << 30) // len(_BLOCK)))

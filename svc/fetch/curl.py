@@ -1,10 +1,11 @@
-"""The libcurl engine: pooled handles, driven from the calling thread, body streamed.
+"""The libcurl engine: pooled handles, driven from the calling thread, bodies streamed.
 
 Each pooled handle is a CurlMulti with one Curl easy handle and its own epoll selector.
 The multi keeps the keep-alive connections; the WSGI thread that iterates the response
 drives the transfer one step at a time (``socket_action``), so no thread is spent per
-request and at most about ``HIGH_WATER`` bytes wait in memory: past that the transfer
-is paused until the server has sent what it holds.
+request. A passthrough body keeps at most about ``HIGH_WATER`` bytes in memory: past
+that the transfer is paused until the server has sent what it holds. An envelope body
+is decoded and read whole, so its cap (``max_body``) bounds it instead.
 """
 import ipaddress
 import logging
@@ -22,8 +23,8 @@ from svc.fetch.engine import Exchange, Timings
 
 log = logging.getLogger(__name__)
 
-BUFFER_SIZE = 256 * 1024  # libcurl's receive buffer: bytes per write callback at most
-HIGH_WATER = 1024 * 1024  # pause the transfer once this much waits to be sent on
+BUFFER_SIZE = 256 * 1024  # libcurl's receive buffer (its write callback still gets 16 KiB at most)
+HIGH_WATER = 512 * 1024  # pause the transfer once this much waits to be sent on
 _TLS_ERRORS = {
     pycurl.E_SSL_CONNECT_ERROR, pycurl.E_PEER_FAILED_VERIFICATION, pycurl.E_SSL_CERTPROBLEM,
     pycurl.E_SSL_CIPHER, pycurl.E_SSL_CACERT_BADFILE, pycurl.E_SSL_ISSUER_ERROR,
@@ -31,6 +32,7 @@ _TLS_ERRORS = {
     pycurl.E_SSL_ENGINE_NOTFOUND, pycurl.E_SSL_ENGINE_SETFAILED, pycurl.E_SSL_ENGINE_INITFAILED,
     pycurl.E_SSL_CRL_BADFILE, pycurl.E_SSL_SHUTDOWN_FAILED,
 }
+_E_TOO_LARGE = getattr(pycurl, "E_TOO_LARGE", 100)  # libcurl 8.6+: a field grew past its limit
 _EVENT_FLAGS = {
     pycurl.POLL_IN: selectors.EVENT_READ,
     pycurl.POLL_OUT: selectors.EVENT_WRITE,
@@ -120,9 +122,7 @@ class _Handle:
         self.easy = pycurl.Curl()
         self.multi = pycurl.CurlMulti()
         self.selector = selectors.DefaultSelector()
-        self.timer_at = None
         self.multi.setopt(pycurl.M_SOCKETFUNCTION, self._on_socket)
-        self.multi.setopt(pycurl.M_TIMERFUNCTION, self._on_timer)
         self.multi.setopt(pycurl.M_MAXCONNECTS, max_connections)
 
     def _on_socket(self, what, fd, multi, data):
@@ -138,18 +138,18 @@ class _Handle:
         except KeyError:
             self.selector.register(fd, events)
 
-    def _on_timer(self, milliseconds):
-        self.timer_at = None if milliseconds < 0 else time.monotonic() + milliseconds / 1000
-
     def step(self, max_wait):
-        """Wait up to ``max_wait`` seconds for socket activity or libcurl's timer, then act."""
-        now = time.monotonic()
-        if self.timer_at is not None and self.timer_at <= now:
-            self.timer_at = None
+        """Wait up to ``max_wait`` seconds for socket activity or libcurl's next timeout, then act.
+
+        libcurl's timeout is asked for rather than pushed through a timer callback: every
+        callback takes the GIL back, which costs most when many threads want it.
+        """
+        timeout_ms = self.multi.timeout()
+        if timeout_ms == 0:
             self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
             return
-        wait = max_wait if self.timer_at is None else min(max_wait, self.timer_at - now)
-        events = self.selector.select(max(wait, 0))
+        wait = max_wait if timeout_ms < 0 else min(max_wait, timeout_ms / 1000)
+        events = self.selector.select(wait)
         for key, mask in events:
             flags = 0
             if mask & selectors.EVENT_READ:
@@ -157,8 +157,7 @@ class _Handle:
             if mask & selectors.EVENT_WRITE:
                 flags |= pycurl.CSELECT_OUT
             self.multi.socket_action(key.fd, flags)
-        if not events and self.timer_at is not None and self.timer_at <= time.monotonic():
-            self.timer_at = None
+        if not events:
             self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
 
     def finished(self):
@@ -292,7 +291,9 @@ class _Transfer:
         return None
 
     def _on_body(self, data):
-        if self.buffered >= HIGH_WATER:
+        # Decoded bodies are read whole and capped instead: pausing a decoder makes libcurl
+        # hold all it decoded from one read, which a gzip bomb turns into gigabytes.
+        if self.buffered >= HIGH_WATER and not self.hop.decode:
             self.paused = True
             return pycurl.WRITEFUNC_PAUSE
         self.delivered += len(data)
@@ -340,8 +341,9 @@ class _Transfer:
                     raise error
                 raise StopIteration
             self._drive()
-        data = self.chunks.popleft()
-        self.buffered -= len(data)
+        data = b"".join(self.chunks) if len(self.chunks) > 1 else self.chunks[0]
+        self.chunks.clear()
+        self.buffered = 0
         return data
 
     def _resume(self):
@@ -391,7 +393,7 @@ class _Transfer:
             return errors.DestinationBlocked(f"{where}: {self.refused} is not a vetted address")
         if self.overflow:
             return errors.ResponseTooLarge(f"the response of {where} is too large: {self.overflow}")
-        if code == pycurl.E_FILESIZE_EXCEEDED:
+        if code in (pycurl.E_FILESIZE_EXCEEDED, _E_TOO_LARGE):
             return errors.ResponseTooLarge(f"the response of {where} is larger than {self.hop.max_body} bytes")
         if code == pycurl.E_OPERATION_TIMEDOUT:
             return errors.UpstreamTimeout(self._timeout_detail(message))
