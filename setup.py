@@ -18,6 +18,7 @@ testing_extras = [
     "schemathesis>=4.0",
     "jsonschema>=4.20",
     "beautifulsoup4",
+    "trustme",
 ]
 
 setup(

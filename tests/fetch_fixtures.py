@@ -102,10 +102,9 @@ sys.addaudithook(_audit)
 class Upstream:
     """``python -m tests.upstream`` in a child process, so its sockets are not ours."""
 
-    def __init__(self):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.upstream"], cwd=ROOT, stdout=subprocess.PIPE, text=True
-        )
+    def __init__(self, certificate=None):
+        command = [sys.executable, "-m", "tests.upstream"] + (["0", certificate] if certificate else [])
+        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
         self.port = int(self.proc.stdout.readline())
         self.base = f"http://127.0.0.1:{self.port}"
         self.named = f"http://upstream.test:{self.port}"
@@ -123,6 +122,23 @@ class Upstream:
 def upstream():
     server = Upstream()
     yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_upstream(tmp_path_factory):
+    """The upstream over TLS, with a certificate for upstream.test from a test CA.
+
+    Yields (upstream, CA bundle path)."""
+    import trustme
+
+    folder = tmp_path_factory.mktemp("tls")
+    authority = trustme.CA()
+    certificate = authority.issue_cert("upstream.test")
+    certificate.private_key_and_cert_chain_pem.write_to_path(str(folder / "upstream.pem"))
+    authority.cert_pem.write_to_path(str(folder / "ca.pem"))
+    server = Upstream(str(folder / "upstream.pem"))
+    yield server, str(folder / "ca.pem")
     server.stop()
 
 

@@ -1,7 +1,7 @@
 """A local upstream HTTP server for the fetch tests and benchmark, on 127.0.0.1 only.
 
-Run it as ``python -m tests.upstream [PORT]``: it prints its port on the first line of
-stdout and serves until killed. It runs in a child process so that its sockets never
+Run it as ``python -m tests.upstream [PORT [CERTIFICATE.pem]]``: it prints its port on the
+first line of stdout and serves until killed (over TLS when given a certificate). It runs in a child process so that its sockets never
 count among the fetch piece's own when the tests look for leaks.
 
 Endpoints (every one answers HTTP/1.1 with keep-alive unless said otherwise):
@@ -26,6 +26,7 @@ import base64
 import gzip
 import json
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -231,11 +232,16 @@ class Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-def serve(port=0):
+def serve(port=0, certificate=None):
+    """Serve on 127.0.0.1; with ``certificate`` (a PEM of the key and the chain), over TLS."""
     server = Server(("127.0.0.1", port), Handler)
+    if certificate:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certificate)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     server.serve_forever()
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0, sys.argv[2] if len(sys.argv) > 2 else None)

@@ -428,3 +428,37 @@ class TestMounts:
         assert echo_of(app.get(f"{mount}/{upstream.base}/echo?a=1"))["query"] == "a=1"
         index = app.get("/", headers={"Accept": "text/html"})
         assert mount + "/" in {a["href"] for a in index.html.select("table.mounts a")}
+
+
+TLS_INI = """
+[app:main]
+use = egg:svc#fetch
+svc.fetch.allow = 127.0.0.1
+svc.fetch.ports = 1-65535
+svc.fetch.resolver = tests.fetch_fixtures.TestZone
+svc.fetch.ca_bundle = {ca}
+"""
+
+
+class TestTls:
+    """The name is pinned to 127.0.0.1, yet SNI and the certificate check still use the name."""
+
+    @pytest.fixture
+    def app(self, tls_upstream, write_ini):
+        _, ca = tls_upstream
+        return TestApp(load(write_ini(TLS_INI.format(ca=ca))))
+
+    def test_the_certificate_is_checked_against_the_name(self, app, tls_upstream):
+        upstream, _ = tls_upstream
+        res = app.post_json("/", {"url": f"https://upstream.test:{upstream.port}/echo", "envelope": True})
+        assert res.json["status"] == 200 and res.json["timings_ms"]["tls"] > 0
+        assert json.loads(res.json["body"])["headers"][0] == ["Host", f"upstream.test:{upstream.port}"]
+
+    def test_another_name_on_the_same_address_fails_verification(self, app, tls_upstream):
+        upstream, _ = tls_upstream
+        res = app.get("/", {"url": f"https://other.test:{upstream.port}/echo"}, status=502)
+        problem(res, "tls-error", 502)
+
+    def test_an_unknown_authority_is_a_tls_error(self, fetch_app, tls_upstream):
+        upstream, _ = tls_upstream
+        problem(fetch_app.get("/fetch", {"url": f"https://upstream.test:{upstream.port}/echo"}, status=502), "tls-error", 502)
