@@ -62,10 +62,6 @@ class CurlEngine:
             raise
         return Exchange(transfer.status, transfer.headers, transfer, transfer.timings())
 
-    def close_idle(self):
-        """Close every idle handle and its connections."""
-        self.pool.close_idle(0.0)
-
 
 class HandlePool:
     """Idle handles, last in first out; a reaper thread closes those idle too long.

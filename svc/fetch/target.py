@@ -30,9 +30,6 @@ class Target:
         port = "" if DEFAULT_PORTS[self.scheme] == self.port else f":{self.port}"
         return f"{self.scheme}://{host}{port}{self.path}"
 
-    def same_origin(self, other):
-        return (self.scheme, self.host, self.port) == (other.scheme, other.host, other.port)
-
 
 def parse_target(text, max_length=8192):
     """Parse an absolute http or https URL; raise BadTarget for anything else.

@@ -1,6 +1,5 @@
 """The fetch piece through testing.ini (mounted at /fetch, loopback allowed), with WebTest."""
 import base64
-import gzip
 import json
 from urllib.parse import quote
 
