@@ -19,6 +19,13 @@ def _head(length):
 
 
 def handle(conn):
+    try:
+        _serve_connection(conn)
+    except OSError:
+        pass  # the client went away (a proxy shutting down resets its pooled connections)
+
+
+def _serve_connection(conn):
     with conn:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         pending = b""
