@@ -15,6 +15,7 @@ requires = [
     "argon2-cffi>=23.1",
     "bcrypt>=4.1",
     "limits>=4.0",
+    "pycurl>=7.45",
 ]
 
 testing_extras = [
@@ -26,6 +27,7 @@ testing_extras = [
     "beautifulsoup4",
     # dnspython's own DoH client (dns.query.https), which the tests point at svc
     "dnspython[doh]>=2.9",
+    "trustme",
 ]
 
 setup(
@@ -47,6 +49,7 @@ setup(
             "dns = svc:dns_app",
             "net = svc:net_app",
             "auth = svc:auth_app",
+            "fetch = svc:fetch_app",
         ],
         "paste.composite_factory": [
             "urlmap = svc.web.mounts:urlmap_factory",

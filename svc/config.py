@@ -15,6 +15,7 @@ class Piece(NamedTuple):
 PIECES = {
     "home": Piece("svc.home", "", "Index of mounts, hello and health check"),
     "urls": Piece("svc.urls", "/url", "Parse URLs and join them the way browsers do"),
+    "fetch": Piece("svc.fetch", "/fetch", "Fetch a URL for the caller: streamed, pooled, SSRF-safe"),
     "dns": Piece("svc.dns", "/dns", "Host lookups, a JSON DNS API, DNS over HTTPS, bulk lookups"),
     "net": Piece("svc.net", "/net", "This host's network interfaces and MAC address"),
     "auth": Piece("svc.auth", "/auth", "Sign in and out, who am I, and the admin API for users and permissions"),

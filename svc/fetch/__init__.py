@@ -1,0 +1,62 @@
+"""The fetch piece: fetch a URL for the caller, pooled, streamed and SSRF-safe."""
+from dataclasses import dataclass
+
+from pyramid.events import NewResponse
+
+from svc.fetch.cors import add_cors_headers, as_origins
+from svc.fetch.fetcher import Fetcher
+from svc.fetch.guard import DestinationPolicy, as_ports, as_rules
+from svc.fetch.headers import DEFAULT_STRIPPED, ResponseFilter
+from svc.fetch.openapi import PATHS, SCHEMAS
+from svc.web.settings import SettingsSpec, as_int, as_list, as_seconds, as_size, read_settings
+
+SETTINGS = SettingsSpec(
+    "svc.fetch",
+    allow=(as_rules, ""),
+    deny=(as_rules, ""),
+    ports=(as_ports, "80 443 8000 8080 8443"),
+    connect_timeout=(as_seconds(0, 300), 5),
+    read_timeout=(as_seconds(0, 3600), 30),
+    total_timeout=(as_seconds(0, 86400), 60),
+    max_redirects=(as_int(0, 50), 5),
+    max_request_size=(as_size, "1MiB"),
+    max_response_size=(as_size, "1GiB"),
+    max_envelope_size=(as_size, "10MiB"),
+    max_header_size=(as_size, "64KiB"),
+    max_url_length=(as_size, "8KiB"),
+    pool_size=(as_int(1, 4096), 16),
+    pool_connections=(as_int(1, 1024), 4),
+    pool_idle_timeout=(as_seconds(0, 3600), 30),
+    ca_bundle=(str, None),
+    cors_origins=(as_origins, ""),
+    strip_response_headers=(as_list, DEFAULT_STRIPPED),
+    engine=(str, "svc.fetch.curl.CurlEngine"),
+    resolver=(str, "svc.fetch.resolver.SystemResolver"),
+)
+
+
+@dataclass(frozen=True)
+class FetchService:
+    """What the views use, built once per app from the settings."""
+
+    fetcher: Fetcher
+    response_filter: ResponseFilter
+
+
+def includeme(config):
+    settings = read_settings(config, SETTINGS)
+    policy = DestinationPolicy(allow=settings.allow, deny=settings.deny, ports=settings.ports)
+    resolver = config.maybe_dotted(settings.resolver)()
+    engine = config.maybe_dotted(settings.engine)(settings)
+    user_agent = f"svc-fetch/{config.registry.svc_version}"
+    config.registry.svc_fetch = FetchService(
+        Fetcher(policy, resolver, engine, settings, user_agent),
+        ResponseFilter(settings.strip_response_headers),
+    )
+    config.add_route("fetch.root", "/")
+    config.add_route("fetch.path", "/{target:[A-Za-z][A-Za-z0-9+.-]*:.*}")
+    if settings.cors_origins:
+        # Only then: any subscriber makes Pyramid notify every event of every request.
+        config.add_subscriber(add_cors_headers, NewResponse)
+    config.add_openapi(PATHS, SCHEMAS)
+    config.scan("svc.fetch.views")

@@ -1,0 +1,36 @@
+"""The passthrough answer: the upstream's status, filtered headers and streamed body."""
+from http import HTTPStatus
+from urllib.parse import urljoin
+
+from pyramid.response import Response
+
+from svc.fetch import errors
+
+FINAL_URL = "X-Fetch-Final-URL"
+REDIRECT_COUNT = "X-Fetch-Redirects"
+# So that the proxy cannot host active content on svc's own origin.
+SAFETY_HEADERS = [("Content-Security-Policy", "sandbox"), ("X-Content-Type-Options", "nosniff")]
+
+
+def passthrough_response(fetched, response_filter):
+    """A Response that streams ``fetched``'s body; the server's close() releases the connection."""
+    exchange = fetched.exchange
+    status = exchange.status
+    if not 200 <= status <= 599:
+        exchange.close()
+        raise errors.UpstreamUnreachable(f"{fetched.target.host} answered with status {status}, which svc cannot pass on")
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Unknown"
+    headers = []
+    for name, value in response_filter(exchange.headers):
+        lowered = name.lower()
+        if lowered == "location":
+            # Relative to the upstream, not to svc (WebOb would resolve it against svc).
+            value = urljoin(fetched.target.url, value)
+        if lowered != "x-content-type-options":
+            headers.append((name, value))
+    headers += SAFETY_HEADERS
+    headers += [(FINAL_URL, fetched.target.url), (REDIRECT_COUNT, str(len(fetched.redirects)))]
+    return Response(status=f"{status} {reason}", headerlist=headers, app_iter=exchange, conditional_response=False)

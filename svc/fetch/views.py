@@ -1,0 +1,91 @@
+from pyramid.renderers import render_to_response
+from pyramid.security import NO_PERMISSION_REQUIRED
+from pyramid.view import view_config
+
+from svc.fetch.cors import preflight
+from svc.fetch.envelope import envelope
+from svc.fetch.passthrough import passthrough_response
+from svc.fetch.request import json_request, passthrough_request, path_form_url
+from svc.web.params import one_param, query
+from svc.web.problems import Problem, invalid_request
+
+
+def _settings(request):
+    return request.registry.settings["svc.fetch"]
+
+
+def _passthrough(request, url):
+    method = "HEAD" if request.method == "HEAD" else "GET"
+    service = request.registry.svc_fetch
+    fetched = service.fetcher.fetch(passthrough_request(url, method, _settings(request)))
+    return passthrough_response(fetched, service.response_filter)
+
+
+@view_config(route_name="fetch.root", request_method="GET", permission="fetch")
+def fetch_query(request):
+    """``GET /fetch?url=...``: nothing but the URL is read from the request.
+
+    Without ``url`` it is the HTML form, as every piece's root is.
+    """
+    values = query(request)
+    if "url" not in values:
+        return render_to_response("fetch.jinja2", page(request), request, response=request.response)
+    url = one_param(request, "url")
+    others = sorted(set(values) - {"url"})
+    if others:
+        raise invalid_request(
+            f"unknown query parameter {others[0]}; if it belongs to the URL, percent-encode the URL",
+            parameter=others[0],
+        )
+    return _passthrough(request, url)
+
+
+@view_config(route_name="fetch.path", request_method="GET", permission="fetch")
+def fetch_path(request):
+    """``GET /fetch/https://host/path?q=1``: the URL is the rest of the path, and our query."""
+    url = path_form_url(request.matchdict["target"], request.environ, request.query_string)
+    return _passthrough(request, url)
+
+
+@view_config(route_name="fetch.root", request_method="POST", renderer="json", permission="fetch")
+def fetch_json(request):
+    """``POST /fetch`` with a JSON request: passthrough, or the envelope."""
+    try:
+        doc = request.json_body
+    except ValueError:
+        raise invalid_request("the body must be a JSON object with at least a url") from None
+    service = request.registry.svc_fetch
+    fetch_request = json_request(doc, _settings(request))
+    fetched = service.fetcher.fetch(fetch_request)
+    if not fetch_request.envelope:
+        return passthrough_response(fetched, service.response_filter)
+    return envelope(fetched, service.response_filter)
+
+
+def page(request):
+    """The form for people: it shows the envelope of the same fetch logic, or the problem."""
+    values = query(request)
+    result = error = None
+    url = values.get("inspect")
+    method = values.get("method", "GET")
+    if url:
+        service = request.registry.svc_fetch
+        try:
+            if method not in ("GET", "HEAD"):
+                raise invalid_request("the form fetches with GET or HEAD")
+            fetched = service.fetcher.fetch(passthrough_request(url, method, _settings(request), envelope=True))
+            result = envelope(fetched, service.response_filter)
+        except Problem as exc:
+            error = exc.body()
+            request.response.status = exc.status
+    return {"result": result, "error": error, "url": url or "", "method": method}
+
+
+@view_config(route_name="fetch.root", request_method="OPTIONS", permission=NO_PERMISSION_REQUIRED)
+def preflight_root(request):
+    return preflight(request, "GET, HEAD, POST")
+
+
+@view_config(route_name="fetch.path", request_method="OPTIONS", permission=NO_PERMISSION_REQUIRED)
+def preflight_path(request):
+    return preflight(request, "GET, HEAD")
