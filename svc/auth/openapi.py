@@ -1,16 +1,12 @@
 """OpenAPI paths of the auth piece, relative to its mount."""
+from svc.web.openapi import HTML, json_content
 
-_HTML = {"text/html": {"schema": {"type": "string"}}}
-_PAGE_OR_PROBLEM = {**_HTML, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_PAGE_OR_PROBLEM = {**HTML, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _NO_CONTENT = {"204": {"description": "Done"}}
 
 
-def _json(ref):
-    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
-
-
 def _body(ref):
-    return {"required": True, "content": _json(ref)}
+    return {"required": True, "content": json_content(ref)}
 
 
 def _path(name, description):
@@ -40,7 +36,7 @@ PATHS = {
     "/": {
         "get": {
             "summary": "The sign-in form, or a redirect to whoami when signed in",
-            "responses": {"200": {"description": "HTML page", "content": _HTML}, "303": {"description": "Signed in"}},
+            "responses": {"200": {"description": "HTML page", "content": HTML}, "303": {"description": "Signed in"}},
         }
     },
     "/login": {
@@ -50,7 +46,7 @@ PATHS = {
                 {"name": "came_from", "in": "query", "required": False, "schema": {"type": "string"},
                  "description": "A path on this site to return to; anything else becomes /"}
             ],
-            "responses": {"200": {"description": "HTML form", "content": _HTML}},
+            "responses": {"200": {"description": "HTML form", "content": HTML}},
         },
         "post": {
             "summary": "Sign in with the form: sets the session cookie and redirects to came_from",
@@ -73,7 +69,7 @@ PATHS = {
         "get": {
             "summary": "Who the caller is: user, groups, permissions and how they signed in",
             "responses": {
-                "200": {"description": "The identity", "content": {**_json("Identity"), **_HTML}},
+                "200": {"description": "The identity", "content": {**json_content("Identity"), **HTML}},
             },
         }
     },
@@ -81,13 +77,13 @@ PATHS = {
         "get": {
             "summary": "List users",
             "description": _ADMIN,
-            "responses": {"200": {"description": "Users", "content": _json("UserList")}},
+            "responses": {"200": {"description": "Users", "content": json_content("UserList")}},
         },
         "post": {
             "summary": "Add a user (without a password, the user signs in only with tokens)",
             "description": _ADMIN,
             "requestBody": _body("NewUser"),
-            "responses": {"201": {"description": "Added", "content": _json("User")}},
+            "responses": {"201": {"description": "Added", "content": json_content("User")}},
         },
     },
     "/admin/users/{name}": {
@@ -95,7 +91,7 @@ PATHS = {
             "summary": "One user",
             "description": _ADMIN,
             "parameters": [_path("name", "User name")],
-            "responses": {"200": {"description": "The user", "content": _json("User")}},
+            "responses": {"200": {"description": "The user", "content": json_content("User")}},
         },
         "delete": {
             "summary": "Remove a user, with their tokens and sessions",
@@ -118,20 +114,20 @@ PATHS = {
             "summary": "Sign a user out everywhere",
             "description": _ADMIN,
             "parameters": [_path("name", "User name")],
-            "responses": {"200": {"description": "How many sessions ended", "content": _json("Revoked")}},
+            "responses": {"200": {"description": "How many sessions ended", "content": json_content("Revoked")}},
         }
     },
     "/admin/groups": {
         "get": {
             "summary": "List groups",
             "description": _ADMIN,
-            "responses": {"200": {"description": "Groups", "content": _json("GroupList")}},
+            "responses": {"200": {"description": "Groups", "content": json_content("GroupList")}},
         },
         "post": {
             "summary": "Add a group",
             "description": _ADMIN,
             "requestBody": _body("NewGroup"),
-            "responses": {"201": {"description": "Added", "content": _json("Group")}},
+            "responses": {"201": {"description": "Added", "content": json_content("Group")}},
         },
     },
     "/admin/groups/{name}": {
@@ -160,13 +156,13 @@ PATHS = {
         "get": {
             "summary": "List permission grants",
             "description": _ADMIN,
-            "responses": {"200": {"description": "Grants", "content": _json("GrantList")}},
+            "responses": {"200": {"description": "Grants", "content": json_content("GrantList")}},
         },
         "post": {
             "summary": "Grant a permission to a user, or to a group written @group",
             "description": _ADMIN,
             "requestBody": _body("Grant"),
-            "responses": {"201": {"description": "Granted", "content": _json("Grant")}},
+            "responses": {"201": {"description": "Granted", "content": json_content("Grant")}},
         },
     },
     "/admin/grants/{subject}/{permission}": {
@@ -182,13 +178,13 @@ PATHS = {
             "summary": "List API tokens (never the tokens themselves)",
             "description": _ADMIN,
             "parameters": [{"name": "user", "in": "query", "required": False, "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "Tokens", "content": _json("TokenList")}},
+            "responses": {"200": {"description": "Tokens", "content": json_content("TokenList")}},
         },
         "post": {
             "summary": "Create an API token; the token is in this answer only",
             "description": _ADMIN,
             "requestBody": _body("NewToken"),
-            "responses": {"201": {"description": "Created", "content": _json("CreatedToken")}},
+            "responses": {"201": {"description": "Created", "content": json_content("CreatedToken")}},
         },
     },
     "/admin/tokens/{id}": {
@@ -204,7 +200,7 @@ PATHS = {
             "summary": "Import users from an htpasswd file (bcrypt; $apr1$ and {SHA} only when allowed)",
             "description": _ADMIN,
             "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
-            "responses": {"200": {"description": "What was imported", "content": _json("ImportReport")}},
+            "responses": {"200": {"description": "What was imported", "content": json_content("ImportReport")}},
         }
     },
 }

@@ -1,79 +1,61 @@
 """OpenAPI paths of the dns piece, relative to its mount."""
+from svc.web.openapi import html_page, json_content, query_param
 
 
-def _param(name, description, required=False, schema=None):
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
-
-
-def _json(ref, media_type="application/json"):
-    return {media_type: {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
-
-
-_FAMILY = _param(
+_FAMILY = query_param(
     "family",
     "Preferred address family: 4, 6 or any (the default)",
     schema={"type": "string", "enum": ["4", "6", "any"]},
 )
-_STRICT = _param(
+_STRICT = query_param(
     "strict",
     "true: only the preferred family; false (the default): fall back to the other",
     schema={"type": "string", "enum": ["true", "false", "1", "0"]},
 )
 _FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
 _NAME_QUERY = [
-    _param("name", "The domain name; IDN allowed", required=True),
-    _param("type", "Record type: a mnemonic in any case (AAAA) or a number 1..65535; default A"),
-    _param("cd", "Checking disabled: 1 to skip DNSSEC validation", schema=_FLAG),
-    _param("do", "DNSSEC OK: 1 to ask for DNSSEC records", schema=_FLAG),
+    query_param("name", "The domain name; IDN allowed", required=True),
+    query_param("type", "Record type: a mnemonic in any case (AAAA) or a number 1..65535; default A"),
+    query_param("cd", "Checking disabled: 1 to skip DNSSEC validation", schema=_FLAG),
+    query_param("do", "DNSSEC OK: 1 to ask for DNSSEC records", schema=_FLAG),
 ]
 _WIRE = {"application/dns-message": {"schema": {"type": "string", "format": "binary"}}}
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
 
 PATHS = {
-    "/": {
-        "get": {
-            "summary": "Forms for lookups, reverse lookups, DNS queries and bulk lookups",
-            "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}},
-        }
-    },
+    "/": html_page("Forms for lookups, reverse lookups, DNS queries and bulk lookups"),
     "/lookup": {
         "get": {
             "summary": "The addresses of a host, as the system resolver (getaddrinfo) sees them",
             "parameters": [
-                _param("host", "A name, an IP literal, host:port, [v6]:port or a whole URL", required=True),
+                query_param("host", "A name, an IP literal, host:port, [v6]:port or a whole URL", required=True),
                 _FAMILY,
                 _STRICT,
             ],
             "responses": {
-                "200": {"description": "Every address, and the preferred one", "content": _json("Lookup")},
+                "200": {"description": "Every address, and the preferred one", "content": json_content("Lookup")},
             },
         }
     },
     "/reverse": {
         "get": {
             "summary": "The PTR names of an IP address",
-            "parameters": [_param("ip", "An IPv4 or IPv6 address", required=True)],
-            "responses": {"200": {"description": "The PTR names", "content": _json("Reverse")}},
+            "parameters": [query_param("ip", "An IPv4 or IPv6 address", required=True)],
+            "responses": {"200": {"description": "The PTR names", "content": json_content("Reverse")}},
         }
     },
     "/resolve": {
         "get": {
             "summary": "Resolve a DNS question; JSON as Google's and Cloudflare's DNS APIs give it",
             "parameters": _NAME_QUERY,
-            "responses": {"200": {"description": "The DNS answer", "content": _json("DNSAnswer")}},
+            "responses": {"200": {"description": "The DNS answer", "content": json_content("DNSAnswer")}},
         }
     },
     "/dns-query": {
         "get": {
             "summary": "DNS over HTTPS (RFC 8484); JSON with Accept: application/dns-json",
             "parameters": [
-                _param(
+                query_param(
                     "dns",
                     "A DNS query message in base64url without padding",
                     schema={"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
@@ -83,7 +65,7 @@ PATHS = {
             "responses": {
                 "200": {
                     "description": "The DNS reply (the query's ID and question); SERVFAIL when upstream failed",
-                    "content": {**_WIRE, **_json("DNSAnswer", "application/dns-json"), **_json("DNSAnswer")},
+                    "content": {**_WIRE, **json_content("DNSAnswer", "application/dns-json"), **json_content("DNSAnswer")},
                 }
             },
         },
@@ -93,7 +75,7 @@ PATHS = {
             "responses": {
                 "200": {
                     "description": "The DNS reply",
-                    "content": {**_WIRE, **_json("DNSAnswer", "application/dns-json"), **_json("DNSAnswer")},
+                    "content": {**_WIRE, **json_content("DNSAnswer", "application/dns-json"), **json_content("DNSAnswer")},
                 }
             },
         },

@@ -17,6 +17,7 @@ from svc.dns.doh import (
 )
 from svc.dns.jsonformat import answer_json, question_from_params
 from svc.dns.lookup import lookup_host, parse_family, parse_strict, reverse_names
+from svc.web.forms import form_page
 from svc.web.params import one_param, query
 from svc.web.problems import Problem, invalid_request
 
@@ -119,17 +120,4 @@ def bulk(request):
 @view_config(route_name="dns.page", request_method="GET", renderer="dns.jinja2", permission="dns")
 def page(request):
     """The forms for people; they show the same results and errors as the API."""
-    result = error = None
-    values = {}
-    try:
-        values = query(request)
-        if "host" in values:
-            result = lookup(request)
-        elif "ip" in values:
-            result = reverse(request)
-        elif "name" in values:
-            result = resolve(request)
-    except Problem as exc:
-        error = exc.body()
-        request.response.status = exc.status
-    return {"result": result, "error": error, "values": values}
+    return form_page(request, [("host", lookup), ("ip", reverse), ("name", resolve)])

@@ -1,6 +1,7 @@
 """OpenAPI paths of the fetch piece, relative to its mount."""
 from svc.fetch import errors
 from svc.fetch.request import METHODS
+from svc.web.openapi import query_param
 
 _PROBLEMS = ", ".join(f"{e.slug} ({e.status})" for e in errors.ALL)
 _PASSED_THROUGH = {
@@ -11,13 +12,9 @@ _PASSED_THROUGH = {
     ),
     "content": {"*/*": {"schema": {}}},
 }
-_URL_PARAM = {
-    "name": "url",
-    "in": "query",
-    "required": False,
-    "description": "The absolute http or https URL to fetch (percent-encode it). Without it a browser gets a form.",
-    "schema": {"type": "string"},
-}
+_URL_PARAM = query_param(
+    "url", "The absolute http or https URL to fetch (percent-encode it). Without it a browser gets a form."
+)
 _PATH_URL = {
     "name": "url",
     "in": "path",

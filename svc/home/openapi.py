@@ -1,13 +1,13 @@
 """OpenAPI paths of the home piece, relative to its mount."""
+from svc.web.openapi import HTML
 
 _TEXT = {"text/plain": {"schema": {"type": "string"}}}
-_HTML = {"text/html": {"schema": {"type": "string"}}}
 
 PATHS = {
     "/": {
         "get": {
             "summary": "Index page: which pieces are mounted where",
-            "responses": {"200": {"description": "HTML page", "content": _HTML}},
+            "responses": {"200": {"description": "HTML page", "content": HTML}},
         }
     },
     "/hello": {

@@ -1,27 +1,18 @@
 """OpenAPI paths of the net piece, relative to its mount."""
-
-
-def _json(ref):
-    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
-
+from svc.web.openapi import html_page, json_content
 
 PATHS = {
-    "/": {
-        "get": {
-            "summary": "This host's interfaces and MAC address, for people",
-            "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}},
-        }
-    },
+    "/": html_page("This host's interfaces and MAC address, for people"),
     "/interfaces": {
         "get": {
             "summary": "One entry per network interface (psutil)",
-            "responses": {"200": {"description": "The interfaces", "content": _json("Interfaces")}},
+            "responses": {"200": {"description": "The interfaces", "content": json_content("Interfaces")}},
         }
     },
     "/mac": {
         "get": {
             "summary": "The primary MAC address from uuid.getnode(), and /sys/class/net/*/address",
-            "responses": {"200": {"description": "The MAC address", "content": _json("MAC")}},
+            "responses": {"200": {"description": "The MAC address", "content": json_content("MAC")}},
         }
     },
 }

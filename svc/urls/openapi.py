@@ -1,41 +1,23 @@
 """OpenAPI paths of the urls piece, relative to its mount."""
-
-def _query(name, description):
-    return {
-        "name": name,
-        "in": "query",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-
-
-def _json(ref):
-    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
-
+from svc.web.openapi import html_page, json_content, query_param
 
 PATHS = {
-    "/": {
-        "get": {
-            "summary": "A form to parse and join URLs",
-            "responses": {"200": {"description": "HTML page", "content": {"text/html": {}}}},
-        }
-    },
+    "/": html_page("A form to parse and join URLs"),
     "/parse": {
         "get": {
             "summary": "Split a URL into its parts",
-            "parameters": [_query("url", "The URL to parse (at most svc.urls.max_url_length bytes)")],
-            "responses": {"200": {"description": "The parts", "content": _json("ParsedURL")}},
+            "parameters": [query_param("url", "The URL to parse (at most svc.urls.max_url_length bytes)", required=True)],
+            "responses": {"200": {"description": "The parts", "content": json_content("ParsedURL")}},
         }
     },
     "/join": {
         "get": {
             "summary": "Resolve ref against base, as urllib.parse.urljoin does",
             "parameters": [
-                _query("base", "The absolute or relative base URL"),
-                _query("ref", "The reference to resolve; may be empty"),
+                query_param("base", "The absolute or relative base URL", required=True),
+                query_param("ref", "The reference to resolve; may be empty", required=True),
             ],
-            "responses": {"200": {"description": "The joined URL", "content": _json("JoinedURL")}},
+            "responses": {"200": {"description": "The joined URL", "content": json_content("JoinedURL")}},
         }
     },
 }

@@ -1,8 +1,8 @@
 from pyramid.view import view_config
 
 from svc.urls.parsing import join_url, parse_url
-from svc.web.params import one_param, query
-from svc.web.problems import Problem
+from svc.web.forms import form_page
+from svc.web.params import one_param
 
 
 def _limit(request):
@@ -24,14 +24,4 @@ def join(request):
 @view_config(route_name="urls.page", request_method="GET", renderer="urls.jinja2")
 def page(request):
     """The form for people; it shows the same results and errors as the API."""
-    result = error = None
-    try:
-        values = query(request)
-        if "url" in values:
-            result = parse(request)
-        elif "base" in values:
-            result = join(request)
-    except Problem as exc:
-        error = exc.body()
-        request.response.status = exc.status
-    return {"result": result, "error": error, "values": {} if error else values}
+    return form_page(request, [("url", parse), ("base", join)])

@@ -15,6 +15,29 @@ PROBLEM_SCHEMA = {
     },
 }
 
+HTML = {"text/html": {"schema": {"type": "string"}}}
+
+
+def json_content(ref, media_type="application/json"):
+    """A content map whose schema is ``#/components/schemas/<ref>``."""
+    return {media_type: {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def query_param(name, description, required=False, schema=None):
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def html_page(summary):
+    """The path item of a piece's page for people, at its root."""
+    return {"get": {"summary": summary, "responses": {"200": {"description": "HTML page", "content": HTML}}}}
+
+
 PROBLEM_RESPONSE = {
     "description": "An error, as RFC 9457 problem details",
     "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
