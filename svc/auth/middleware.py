@@ -9,7 +9,7 @@ from webob import Request
 
 from svc.auth.challenge import Challenger
 from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
-from svc.auth.identity import IDENTITY_KEY, SERVICE_KEY, SPOOFABLE_KEYS
+from svc.auth.identity import IDENTITY_KEY, LOGIN_URL_KEY, SERVICE_KEY, SPOOFABLE_KEYS
 from svc.auth.require import PermissionDenied
 from svc.auth.service import AuthService, InvalidToken, SignInRefused, Throttled
 from svc.auth.settings import auth_settings
@@ -35,6 +35,7 @@ class AuthFilter:
         for key in SPOOFABLE_KEYS:
             environ.pop(key, None)
         environ[SERVICE_KEY] = self.service
+        environ[LOGIN_URL_KEY] = self.challenger.login_url(environ)
         environ[IDENTITY_KEY] = None
         request = _LazyRequest(environ)
         try:

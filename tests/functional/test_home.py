@@ -69,3 +69,15 @@ class TestRoutingErrors:
     def test_head_is_answered_like_get(self, testing_app):
         res = testing_app.head("/hello?name=x")
         assert res.status_int == 200 and res.body == b""
+
+
+class TestWhoIsSignedIn:
+    def test_anonymous_pages_link_to_the_sign_in_form(self, testing_app):
+        res = testing_app.get("/url/?url=http://a/", headers={"Accept": "text/html"})
+        link = res.html.select_one("header .who a")
+        assert link.text == "sign in"
+        assert link["href"] == "/auth/login?came_from=/url/%3Furl%3Dhttp%3A//a/"
+
+    def test_signed_in_pages_name_the_user(self, every_ini_app):
+        res = every_ini_app.get("/", headers={"Accept": "text/html"})
+        assert res.html.select_one("header .who").text.strip() == "signed in as tester"
