@@ -2,7 +2,6 @@
 import configparser
 import os
 import re
-import secrets
 import socket
 import subprocess
 import sys
@@ -20,15 +19,11 @@ def free_port():
 def auth_sandbox(folder):
     """global_conf giving an ini's auth filter a fresh secret and migrated database in ``folder``."""
     from svc.auth import migrate
-    from svc.auth.store import create_store_engine
 
     secret_file = os.path.join(folder, "secret")
-    with open(secret_file, "w") as file:
-        file.write(secrets.token_urlsafe(48))
+    migrate.write_secret_file(secret_file)
     db_url = "sqlite:///" + os.path.join(folder, "auth.sqlite")
-    engine = create_store_engine(db_url)
-    migrate.upgrade(engine)
-    engine.dispose()
+    migrate.upgrade_database(db_url)
     return {"svc.auth.db_url": db_url, "svc.auth.secret_file": secret_file}
 
 

@@ -6,7 +6,6 @@ global_conf of every ini, so no test touches var/ and argon2 runs with cheap par
 import atexit
 import base64
 import os
-import secrets
 import shutil
 import tempfile
 
@@ -14,7 +13,6 @@ import pytest
 from webtest import TestApp
 
 from svc.auth import migrate
-from svc.auth.store import create_store_engine
 
 _SHARED_DIR = tempfile.mkdtemp(prefix="svc-auth-tests-")
 atexit.register(shutil.rmtree, _SHARED_DIR, ignore_errors=True)
@@ -30,13 +28,9 @@ CHEAP_ARGON2 = {
 def make_auth_dir(path):
     """A secret file and a migrated SQLite database in ``path``; returns the global_conf for them."""
     secret_file = os.path.join(path, "secret")
-    if not os.path.exists(secret_file):
-        with open(secret_file, "w") as file:
-            file.write(secrets.token_urlsafe(48))
+    migrate.write_secret_file(secret_file)
     db_url = "sqlite:///" + os.path.join(path, "auth.sqlite")
-    engine = create_store_engine(db_url)
-    migrate.upgrade(engine)
-    engine.dispose()
+    migrate.upgrade_database(db_url)
     # An empty secret overrides development.ini's sample, so the file is the only secret.
     return {"svc.auth.db_url": db_url, "svc.auth.secret": "", "svc.auth.secret_file": secret_file, **CHEAP_ARGON2}
 

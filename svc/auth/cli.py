@@ -6,7 +6,6 @@ never from an argument, which other users could read in the process list.
 import argparse
 import getpass
 import os
-import secrets
 import sys
 import time
 
@@ -15,7 +14,7 @@ from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
 from svc.auth.settings import SETTINGS
-from svc.auth.store import StoreError, create_store_engine
+from svc.auth.store import StoreError
 
 
 class CommandError(Exception):
@@ -105,17 +104,11 @@ def _setup(loader, args):
     if not values.db_url:
         raise CommandError("the ini sets no svc.auth.db_url")
     if args.command == "init" and values.secret_file:
-        if os.path.exists(values.secret_file):
-            print(f"secret file {values.secret_file} exists; kept")
-        else:
-            os.makedirs(os.path.dirname(os.path.abspath(values.secret_file)), exist_ok=True)
-            descriptor = os.open(values.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as file:
-                file.write(secrets.token_urlsafe(48) + "\n")
+        if migrate.write_secret_file(values.secret_file):
             print(f"wrote a new secret to {values.secret_file} (mode 600)")
-    engine = create_store_engine(values.db_url)
-    migrate.upgrade(engine)
-    print(f"database schema at {migrate.current_revision(engine)}")
+        else:
+            print(f"secret file {values.secret_file} exists; kept")
+    print(f"database schema at {migrate.upgrade_database(values.db_url)}")
 
 
 def read_password(prompt="Password: "):

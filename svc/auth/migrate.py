@@ -1,8 +1,14 @@
-"""Alembic migrations of the auth store, run by ``svc-admin <ini> migrate``."""
+"""Setting up the auth store: the secret file, and the Alembic migrations run by
+``svc-admin <ini> init`` and ``svc-admin <ini> migrate``."""
+import os
+import secrets
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+
+from svc.auth.store import create_store_engine
 
 SCRIPT_LOCATION = "svc.auth:migrations"
 
@@ -28,3 +34,25 @@ def current_revision(engine):
 def head_revision():
     return ScriptDirectory.from_config(_config()).get_current_head()
 
+
+
+def upgrade_database(db_url):
+    """Bring the database at ``db_url`` to the newest schema; return its revision."""
+    engine = create_store_engine(db_url)
+    try:
+        upgrade(engine)
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def write_secret_file(path):
+    """Write a new random secret to ``path``, readable by its owner only, unless the file
+    exists; True when it wrote one."""
+    if os.path.exists(path):
+        return False
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(48) + "\n")
+    return True
