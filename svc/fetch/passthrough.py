@@ -33,4 +33,6 @@ def passthrough_response(fetched, response_filter):
             headers.append((name, value))
     headers += SAFETY_HEADERS
     headers += [(FINAL_URL, fetched.target.url), (REDIRECT_COUNT, str(len(fetched.redirects)))]
-    return Response(status=f"{status} {reason}", headerlist=headers, app_iter=exchange, conditional_response=False)
+    # A body already read whole goes out as the list it is, with nothing left to close.
+    body = exchange.body if type(exchange.body) is list else exchange
+    return Response(status=f"{status} {reason}", headerlist=headers, app_iter=body, conditional_response=False)
