@@ -26,8 +26,9 @@ from svc.fetch.engine import Exchange, Timings
 
 log = logging.getLogger(__name__)
 
-# libcurl's receive buffer: one perform() reads up to 11 of them (704 KiB), handed on as one chunk.
-BUFFER_SIZE = 64 * 1024
+# libcurl's receive buffer: one perform() reads up to 11 of them (352 KiB), handed on as one
+# chunk; waitress moves what it holds for a client past 1 MiB to a temporary file, so no bigger.
+BUFFER_SIZE = 32 * 1024
 # Waiting on no socket select() can watch (none yet, or one past FD_SETSIZE) polls this often.
 IDLE_POLL = 0.01
 _TLS_ERRORS = {
