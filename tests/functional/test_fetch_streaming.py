@@ -1,14 +1,19 @@
 """The fetch piece behind a real waitress: streaming, broken transfers, faults and leaks."""
 import gzip
 import http.client
+import ipaddress
 import json
 import socket
 import time
+from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
 import psutil
 import pytest
 
+from svc.fetch.curl import BUFFER_SIZE, CurlEngine
+from svc.fetch.engine import Hop
+from svc.fetch.target import parse_target
 from tests.conftest import load
 from tests.fetch_fixtures import Served, open_fds
 from tests.upstream import BLOCK
@@ -161,6 +166,42 @@ class TestLimitsAndFaults:
     def test_client_disconnects_mid_stream(self, server, upstream):
         server.disconnect_mid_body(fetch_path(upstream, "/bytes/200000000"))
         assert server.get(fetch_path(upstream, "/echo"))[0].status == 200
+
+
+class TestEngine:
+    """The curl engine alone: what a streamed body holds in memory."""
+
+    @pytest.fixture
+    def engine(self):
+        return CurlEngine(SimpleNamespace(pool_size=2, pool_connections=2, pool_idle_timeout=5, ca_bundle=None))
+
+    @staticmethod
+    def hop(upstream, path):
+        return Hop(
+            target=parse_target(upstream.url(path)),
+            addresses=(ipaddress.ip_address("127.0.0.1"),),
+            method="GET",
+            headers=(),
+            body=None,
+            connect_timeout=5.0,
+            read_timeout=5.0,
+            deadline=time.monotonic() + 30,
+            decode=False,
+            max_body=1 << 30,
+            max_header_size=65536,
+        )
+
+    @pytest.mark.parametrize("chunked", ["", "?chunked=1"])
+    def test_a_streamed_body_comes_in_bounded_chunks(self, engine, upstream, chunked):
+        size = 24 * 1024 * 1024 + 5
+        exchange = engine.start(self.hop(upstream, f"/bytes/{size}{chunked}"))
+        try:
+            sizes = [len(chunk) for chunk in exchange]
+        finally:
+            exchange.close()
+        assert sum(sizes) == size
+        # libcurl reads at most eleven buffers per perform(), and the engine drives one per chunk.
+        assert max(sizes) <= 11 * BUFFER_SIZE
 
 
 def _settle(baseline, timeout=10.0):
