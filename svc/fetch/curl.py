@@ -15,6 +15,7 @@ cap instead: a decoder can turn one read into a thousand times as much.
 import ipaddress
 import logging
 import math
+import select
 import socket
 import threading
 import time
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 # libcurl's receive buffer: one perform() reads up to 11 of them (352 KiB), handed on as one
 # chunk; waitress moves what it holds for a client past 1 MiB to a temporary file, so no bigger.
 BUFFER_SIZE = 32 * 1024
-# Waiting on no socket select() can watch (none yet, or one past FD_SETSIZE) polls this often.
+# When select() cannot watch the socket, libcurl is given a chance to act at least this often.
 IDLE_POLL = 0.01
 _TLS_ERRORS = {
     pycurl.E_SSL_CONNECT_ERROR, pycurl.E_PEER_FAILED_VERIFICATION, pycurl.E_SSL_CERTPROBLEM,
@@ -236,8 +237,19 @@ class _Handle:
         if timeout_ms:
             wait = max_wait if timeout_ms < 0 else min(max_wait, timeout_ms / 1000)
             if not multi.select(wait) and not any(multi.fdset()):
-                time.sleep(min(wait, IDLE_POLL))
+                self._wait_unwatched(min(wait, IDLE_POLL))
         return multi.perform()[1]
+
+    def _wait_unwatched(self, wait):
+        """select() had no socket to watch (none yet, or one past FD_SETSIZE): poll the
+        connection for the response, and let libcurl look again soon for anything else."""
+        fd = self.easy.getinfo(pycurl.ACTIVESOCKET)
+        if fd < 0:
+            time.sleep(wait)
+            return
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        poller.poll(wait * 1000)
 
     def finished(self):
         """(curl error code, message) of the finished transfer; 0 is success."""
@@ -276,6 +288,7 @@ class _Transfer:
         return self.hop.deadline - time.monotonic()
 
     def wait_for_headers(self):
+        """Drive the transfer until the final response head is in; raise if it fails first."""
         handle = self.handle
         lines = handle.header_lines
         while True:
@@ -285,15 +298,11 @@ class _Transfer:
                 head = _parse_head(lines)
                 if head is not None:
                     self.status, self.headers = head
-            if self._headers_too_large():
+            if self._headers_too_large() or (self.result is not None and self.result[0] != 0):
                 raise self._error()
             if self.status is not None:
-                if self.result is not None and self.result[0] != 0:
-                    raise self._error()
                 return
             if self.result is not None:
-                if self.result[0] != 0:
-                    raise self._error()
                 raise errors.UpstreamUnreachable(f"{self._where()} sent no HTTP response")
 
     def _headers_too_large(self):

@@ -3,6 +3,8 @@ import gzip
 import http.client
 import ipaddress
 import json
+import os
+import resource
 import socket
 import time
 from types import SimpleNamespace
@@ -202,6 +204,24 @@ class TestEngine:
         assert sum(sizes) == size
         # libcurl reads at most eleven buffers per perform(), and the engine drives one per chunk.
         assert max(sizes) <= 11 * BUFFER_SIZE
+
+    def test_a_socket_past_fd_setsize_is_still_served(self, engine, upstream):
+        """select() cannot watch a descriptor past 1023; a busy server with a raised limit has those."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 2048:
+            pytest.skip("the descriptor limit cannot go past FD_SETSIZE here")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+        filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+        try:
+            for path in ("/echo", "/bytes/3000000?chunked=1"):
+                exchange = engine.start(self.hop(upstream, path))
+                assert exchange.status == 200 and len(exchange.read()) > 0
+            assert max(open_fds()) >= 1024  # the pooled connection's socket
+        finally:
+            for fd in filler:
+                os.close(fd)
+            engine.pool.close_idle(0)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def _settle(baseline, timeout=10.0):
