@@ -2,7 +2,9 @@
 from dataclasses import dataclass
 
 from pyramid.events import NewResponse
+from pyramid.security import NO_PERMISSION_REQUIRED
 
+from svc.fetch import views
 from svc.fetch.cors import add_cors_headers, as_origins
 from svc.fetch.fetcher import Fetcher
 from svc.fetch.guard import DestinationPolicy, as_ports, as_rules
@@ -59,4 +61,15 @@ def includeme(config):
         # Only then: any subscriber makes Pyramid notify every event of every request.
         config.add_subscriber(add_cors_headers, NewResponse)
     config.add_openapi(PATHS, SCHEMAS)
-    config.scan("svc.fetch.views")
+    # A route's views are tried in the order they are added: the preflight's comes last.
+    config.add_view(
+        views.fetch_root, route_name="fetch.root", request_method=("GET", "HEAD", "POST"), renderer="json",
+        permission="fetch",
+    )
+    config.add_view(views.fetch_path, route_name="fetch.path", request_method=("GET", "HEAD"), permission="fetch")
+    config.add_view(
+        views.preflight_root, route_name="fetch.root", request_method="OPTIONS", permission=NO_PERMISSION_REQUIRED
+    )
+    config.add_view(
+        views.preflight_path, route_name="fetch.path", request_method="OPTIONS", permission=NO_PERMISSION_REQUIRED
+    )

@@ -1,20 +1,24 @@
 """The libcurl engine: pooled handles, driven from the calling thread, bodies streamed.
 
-Each pooled handle is a CurlMulti with one Curl easy handle and its own epoll selector.
-The multi keeps the keep-alive connections; the WSGI thread that iterates the response
-drives the transfer one step at a time (``socket_action``), so no thread is spent per
-request. A passthrough body keeps at most about ``HIGH_WATER`` bytes in memory: past
-that the transfer is paused until the server has sent what it holds. An envelope body
-is decoded and read whole, so its cap (``max_body``) bounds it instead.
+Each pooled handle is a CurlMulti holding one Curl easy handle whose invariant options
+are set once. The WSGI thread that iterates a response drives its transfer itself:
+``perform()``, then ``select()`` until the socket is ready, both in C with the GIL
+released, so no thread is spent per request. Every libcurl callback takes the GIL back,
+which is what costs when many threads want it, so header lines and passthrough bodies
+go straight into lists (no Python frame per callback) and are read between two steps.
+
+One ``perform()`` reads at most eleven ``BUFFER_SIZE`` buffers, and the transfer is
+driven only when the server wants the next chunk, so a passthrough body holds at most
+that much in memory. An envelope body is decoded through a callback that stops at its
+cap instead: a decoder can turn one read into a thousand times as much.
 """
 import ipaddress
 import logging
 import math
-import selectors
+import select
 import socket
 import threading
 import time
-from collections import deque
 
 import pycurl
 
@@ -23,8 +27,11 @@ from svc.fetch.engine import Exchange, Timings
 
 log = logging.getLogger(__name__)
 
-BUFFER_SIZE = 256 * 1024  # libcurl's receive buffer (its write callback still gets 16 KiB at most)
-HIGH_WATER = 512 * 1024  # pause the transfer once this much waits to be sent on
+# libcurl's receive buffer: one perform() reads up to 11 of them (352 KiB), handed on as one
+# chunk; waitress moves what it holds for a client past 1 MiB to a temporary file, so no bigger.
+BUFFER_SIZE = 32 * 1024
+# When select() cannot watch the socket, libcurl is given a chance to act at least this often.
+IDLE_POLL = 0.01
 _TLS_ERRORS = {
     pycurl.E_SSL_CONNECT_ERROR, pycurl.E_PEER_FAILED_VERIFICATION, pycurl.E_SSL_CERTPROBLEM,
     pycurl.E_SSL_CIPHER, pycurl.E_SSL_CACERT_BADFILE, pycurl.E_SSL_ISSUER_ERROR,
@@ -33,11 +40,9 @@ _TLS_ERRORS = {
     pycurl.E_SSL_CRL_BADFILE, pycurl.E_SSL_SHUTDOWN_FAILED,
 }
 _E_TOO_LARGE = getattr(pycurl, "E_TOO_LARGE", 100)  # libcurl 8.6+: a field grew past its limit
-_EVENT_FLAGS = {
-    pycurl.POLL_IN: selectors.EVENT_READ,
-    pycurl.POLL_OUT: selectors.EVENT_WRITE,
-    pycurl.POLL_INOUT: selectors.EVENT_READ | selectors.EVENT_WRITE,
-}
+_HEADER_END = (b"\r\n", b"\n")
+# libcurl adds these on its own unless told not to: only the caller's go upstream.
+_SUPPRESSED = ("Accept", "Expect", "Content-Type", "Accept-Encoding")
 
 
 class CurlEngine:
@@ -46,21 +51,26 @@ class CurlEngine:
     for ``pool_idle_timeout`` seconds."""
 
     def __init__(self, settings):
-        self.ca_bundle = settings.ca_bundle
-        self.idle_timeout = settings.pool_idle_timeout
+        idle_timeout = settings.pool_idle_timeout
         connections = settings.pool_connections
-        self.pool = HandlePool(settings.pool_size, self.idle_timeout, lambda: _Handle(connections))
+        ca_bundle = settings.ca_bundle
+        self.pool = HandlePool(settings.pool_size, idle_timeout, lambda: _Handle(connections, idle_timeout, ca_bundle))
 
     def start(self, hop):
-        handle = self.pool.get()
-        transfer = _Transfer(self, handle, hop)
+        transfer = _Transfer(self.pool, self.pool.get(), hop)
         try:
             transfer.start()
             transfer.wait_for_headers()
+            timings = transfer.timings()
+            if transfer.result is not None:
+                # The whole body is in: the handle goes back to the pool before the body goes out.
+                body = [transfer.take_body()]
+                transfer.close()
+                return Exchange(transfer.status, transfer.headers, body, timings)
         except BaseException:
             transfer.close()
             raise
-        return Exchange(transfer.status, transfer.headers, transfer, transfer.timings())
+        return Exchange(transfer.status, transfer.headers, transfer, timings)
 
 
 class HandlePool:
@@ -112,142 +122,91 @@ class HandlePool:
 
 
 class _Handle:
-    """A CurlMulti holding one easy handle, driven through its own epoll selector."""
+    """A CurlMulti holding one easy handle, with what every hop shares set once.
 
-    def __init__(self, max_connections):
-        self.easy = pycurl.Curl()
+    ``header_lines`` and ``chunks`` receive libcurl's output; ``addresses`` are the
+    vetted addresses of the hop being sent, the only ones a socket may be opened to.
+    """
+
+    def __init__(self, max_connections, idle_timeout, ca_bundle):
+        self.easy = easy = pycurl.Curl()
         self.multi = pycurl.CurlMulti()
-        self.selector = selectors.DefaultSelector()
-        self.multi.setopt(pycurl.M_SOCKETFUNCTION, self._on_socket)
         self.multi.setopt(pycurl.M_MAXCONNECTS, max_connections)
-
-    def _on_socket(self, what, fd, multi, data):
-        if what == pycurl.POLL_REMOVE:
-            try:
-                self.selector.unregister(fd)
-            except (KeyError, ValueError):
-                pass
-            return
-        events = _EVENT_FLAGS[what]
-        try:
-            self.selector.modify(fd, events)
-        except KeyError:
-            self.selector.register(fd, events)
-
-    def step(self, max_wait):
-        """Wait up to ``max_wait`` seconds for socket activity or libcurl's next timeout, then act.
-
-        libcurl's timeout is asked for rather than pushed through a timer callback: every
-        callback takes the GIL back, which costs most when many threads want it.
-        """
-        timeout_ms = self.multi.timeout()
-        if timeout_ms == 0:
-            self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
-            return
-        wait = max_wait if timeout_ms < 0 else min(max_wait, timeout_ms / 1000)
-        events = self.selector.select(wait)
-        for key, mask in events:
-            flags = 0
-            if mask & selectors.EVENT_READ:
-                flags |= pycurl.CSELECT_IN
-            if mask & selectors.EVENT_WRITE:
-                flags |= pycurl.CSELECT_OUT
-            self.multi.socket_action(key.fd, flags)
-        if not events:
-            self.multi.socket_action(pycurl.SOCKET_TIMEOUT, 0)
-
-    def finished(self):
-        """None while the transfer runs, else (curl error code, message); 0 is success."""
-        _, done, failed = self.multi.info_read()
-        if done:
-            return 0, ""
-        if failed:
-            return failed[0][1], failed[0][2]
-        return None
-
-    def close(self):
-        self.multi.close()
-        self.easy.close()
-        self.selector.close()
-
-
-class _Transfer:
-    """One hop on one handle: the callbacks, the bounded body buffer, and the error mapping."""
-
-    def __init__(self, engine, handle, hop):
-        self.engine = engine
-        self.handle = handle
-        self.hop = hop
-        self.status = None
-        self.headers = []
-        self.chunks = deque()
-        self.buffered = 0
-        self.delivered = 0
-        self.header_bytes = 0
-        self.headers_done = False
-        self.paused = False
-        self.added = False
-        self.result = None
-        self.reusable = True
-        self.overflow = None  # why our callback cut the transfer
+        self.header_lines = []
+        self.chunks = []
+        self.addresses = ()
+        self.host = None
         self.refused = None  # an address the open-socket check refused
-        self.started = time.monotonic()
-
-    def start(self):
-        hop, easy = self.hop, self.handle.easy
-        target = hop.target
-        remaining = self._remaining()
-        easy.reset()
-        easy.setopt(pycurl.URL, target.url)
+        self.max_body = 0
+        self.delivered = 0  # decoded bytes, counted against max_body
+        self.overflow = None  # why a callback cut the transfer
+        self._request = None  # the method, headers and decoding last set
+        self._limits = None  # the read timeout and body cap last set
         easy.setopt(pycurl.PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
         easy.setopt(pycurl.REDIR_PROTOCOLS, pycurl.PROTO_HTTP | pycurl.PROTO_HTTPS)
         easy.setopt(pycurl.FOLLOWLOCATION, 0)
         easy.setopt(pycurl.PATH_AS_IS, 1)
         easy.setopt(pycurl.NOSIGNAL, 1)
         easy.setopt(pycurl.BUFFERSIZE, BUFFER_SIZE)
-        easy.setopt(pycurl.MAXAGE_CONN, max(1, int(self.engine.idle_timeout)))
+        easy.setopt(pycurl.MAXAGE_CONN, max(1, int(idle_timeout)))
+        easy.setopt(pycurl.LOW_SPEED_LIMIT, 1)
+        easy.setopt(pycurl.OPENSOCKETFUNCTION, self._open_socket)
+        easy.setopt(pycurl.HEADERFUNCTION, self.header_lines.append)
+        if ca_bundle:
+            easy.setopt(pycurl.CAINFO, ca_bundle)
+
+    def prepare(self, hop, remaining):
+        """Set what differs from hop to hop, skipping what the previous hop already set."""
+        easy, target = self.easy, hop.target
+        self.addresses = hop.addresses
+        self.host = target.host
+        self.refused = self.overflow = None
+        self.max_body = hop.max_body
+        self.delivered = 0
+        easy.setopt(pycurl.URL, target.url)
         easy.setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(min(hop.connect_timeout, remaining) * 1000)))
         easy.setopt(pycurl.TIMEOUT_MS, max(1, int(remaining * 1000)))
-        easy.setopt(pycurl.LOW_SPEED_LIMIT, 1)
-        easy.setopt(pycurl.LOW_SPEED_TIME, max(1, math.ceil(hop.read_timeout)))
-        easy.setopt(pycurl.MAXFILESIZE_LARGE, hop.max_body)
         if target.address is None:
             # Pin the name to the vetted addresses: libcurl never looks it up itself.
             pinned = ",".join(f"[{a}]" if a.version == 6 else str(a) for a in hop.addresses)
             easy.setopt(pycurl.RESOLVE, [f"{target.host}:{target.port}:{pinned}"])
-        easy.setopt(pycurl.OPENSOCKETFUNCTION, self._open_socket)
-        easy.setopt(pycurl.HEADERFUNCTION, self._on_header)
-        easy.setopt(pycurl.WRITEFUNCTION, self._on_body)
-        if self.engine.ca_bundle:
-            easy.setopt(pycurl.CAINFO, self.engine.ca_bundle)
-        self._set_method_and_headers(easy, hop)
-        self.handle.multi.add_handle(easy)
-        self.added = True
+        limits = (hop.read_timeout, hop.max_body)
+        if limits != self._limits:
+            easy.setopt(pycurl.LOW_SPEED_TIME, max(1, math.ceil(hop.read_timeout)))
+            easy.setopt(pycurl.MAXFILESIZE_LARGE, hop.max_body)
+            self._limits = limits
+        # A body is set anew every time: libcurl keeps only a pointer to it.
+        request = (hop.method, hop.headers, hop.decode) if hop.body is None else None
+        if request is None or request != self._request:
+            self._set_request(hop)
+            self._request = request
 
-    def _set_method_and_headers(self, easy, hop):
+    def _set_request(self, hop):
+        easy = self.easy
         names = {name.lower() for name, _ in hop.headers}
         lines = [f"{name}: {value}" if value else f"{name};" for name, value in hop.headers]
-        # libcurl adds these on its own unless told not to: only the caller's go upstream.
-        lines += [f"{name}:" for name in ("Accept", "Expect", "Content-Type", "Accept-Encoding") if name.lower() not in names]
+        lines += [f"{name}:" for name in _SUPPRESSED if name.lower() not in names]
+        easy.setopt(pycurl.HTTPHEADER, [line.encode("utf-8") for line in lines])
         if hop.decode:
             # Decoding needs ACCEPT_ENCODING set; the header itself stays the caller's (or none).
             easy.setopt(pycurl.ACCEPT_ENCODING, "")
+            easy.setopt(pycurl.HTTP_CONTENT_DECODING, 1)
+            easy.setopt(pycurl.WRITEFUNCTION, self._on_decoded)
         else:
+            easy.unsetopt(pycurl.ACCEPT_ENCODING)
             easy.setopt(pycurl.HTTP_CONTENT_DECODING, 0)
-        easy.setopt(pycurl.HTTPHEADER, [line.encode("utf-8") for line in lines])
-        method = hop.method
-        if method == "HEAD":
-            easy.setopt(pycurl.NOBODY, 1)
-        elif method == "POST":
-            easy.setopt(pycurl.POSTFIELDS, hop.body or b"")
+            # libcurl's MAXFILESIZE enforces the cap on undecoded bodies, so no Python is needed here.
+            easy.setopt(pycurl.WRITEFUNCTION, self.chunks.append)
+        method, body = hop.method, hop.body
+        if method == "POST" or body is not None:
+            easy.setopt(pycurl.POSTFIELDS, body or b"")
         else:
-            if hop.body is not None:
-                easy.setopt(pycurl.POSTFIELDS, hop.body)
-            if method != "GET" or hop.body is not None:
-                easy.setopt(pycurl.CUSTOMREQUEST, method)
-
-    def _remaining(self):
-        return self.hop.deadline - time.monotonic()
+            easy.setopt(pycurl.HTTPGET, 1)
+        easy.setopt(pycurl.NOBODY, method == "HEAD")
+        if method in ("HEAD", "POST") or method == "GET" and body is None:
+            easy.unsetopt(pycurl.CUSTOMREQUEST)
+        else:
+            easy.setopt(pycurl.CUSTOMREQUEST, method)
 
     # libcurl callbacks: they must never raise, or pycurl aborts with an unhelpful message.
 
@@ -256,60 +215,101 @@ class _Transfer:
             ip = ipaddress.ip_address(address.addr[0].split("%")[0])
         except (ValueError, IndexError, TypeError):
             ip = None
-        if ip not in self.hop.addresses:
+        if ip not in self.addresses:
             self.refused = address.addr[0] if address.addr else "?"
-            log.warning("fetch destination deny: host=%s address=%s reason=not a vetted address", self.hop.target.host, self.refused)
+            log.warning("fetch destination deny: host=%s address=%s reason=not a vetted address", self.host, self.refused)
             return pycurl.SOCKET_BAD
         return socket.socket(address.family, address.socktype, address.protocol)
 
-    def _on_header(self, line):
-        self.header_bytes += len(line)
-        if self.header_bytes > self.hop.max_header_size:
-            self.overflow = f"its headers exceed {self.hop.max_header_size} bytes"
-            return 0
-        if self.headers_done:
-            return None  # trailers
-        text = line.decode("latin-1").rstrip("\r\n")
-        if text.startswith("HTTP/"):
-            parts = text.split(None, 2)
-            self.status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-            self.headers = []
-        elif not text:
-            if self.status is not None and not 100 <= self.status < 200:
-                self.headers_done = True
-        elif text[0] in " \t" and self.headers:
-            name, value = self.headers[-1]
-            self.headers[-1] = (name, f"{value} {text.strip()}")
-        else:
-            name, colon, value = text.partition(":")
-            if colon and name and name == name.strip():
-                self.headers.append((name, value.strip()))
-        return None
-
-    def _on_body(self, data):
-        # Decoded bodies are read whole and capped instead: pausing a decoder makes libcurl
-        # hold all it decoded from one read, which a gzip bomb turns into gigabytes.
-        if self.buffered >= HIGH_WATER and not self.hop.decode:
-            self.paused = True
-            return pycurl.WRITEFUNC_PAUSE
+    def _on_decoded(self, data):
         self.delivered += len(data)
-        if self.delivered > self.hop.max_body:
-            self.overflow = f"its body exceeds {self.hop.max_body} bytes"
+        if self.delivered > self.max_body:
+            self.overflow = f"its body exceeds {self.max_body} bytes"
             return 0
-        self.headers_done = True
         self.chunks.append(data)
-        self.buffered += len(data)
         return None
 
-    # Driving the transfer from the calling thread.
+    def step(self, max_wait):
+        """Wait up to ``max_wait`` seconds for the socket or libcurl's next timeout, then
+        let libcurl act; return how many transfers still run (0 or 1)."""
+        multi = self.multi
+        timeout_ms = multi.timeout()
+        if timeout_ms:
+            wait = max_wait if timeout_ms < 0 else min(max_wait, timeout_ms / 1000)
+            if not multi.select(wait) and not any(multi.fdset()):
+                self._wait_unwatched(min(wait, IDLE_POLL))
+        return multi.perform()[1]
+
+    def _wait_unwatched(self, wait):
+        """select() had no socket to watch (none yet, or one past FD_SETSIZE): poll the
+        connection for the response, and let libcurl look again soon for anything else."""
+        fd = self.easy.getinfo(pycurl.ACTIVESOCKET)
+        if fd < 0:
+            time.sleep(wait)
+            return
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        poller.poll(wait * 1000)
+
+    def finished(self):
+        """(curl error code, message) of the finished transfer; 0 is success."""
+        _, done, failed = self.multi.info_read()
+        if failed:
+            return failed[0][1], failed[0][2]
+        return 0, ""
+
+    def close(self):
+        self.multi.close()
+        self.easy.close()
+
+
+class _Transfer:
+    """One hop on one handle: the response head, the body iterator, and the error mapping."""
+
+    def __init__(self, pool, handle, hop):
+        self.pool = pool
+        self.handle = handle
+        self.hop = hop
+        self.status = None
+        self.headers = None
+        self.added = False
+        self.result = None
+        self.started = time.monotonic()
+
+    def start(self):
+        handle = self.handle
+        handle.header_lines.clear()
+        handle.chunks.clear()
+        handle.prepare(self.hop, self._remaining())
+        handle.multi.add_handle(handle.easy)
+        self.added = True
+
+    def _remaining(self):
+        return self.hop.deadline - time.monotonic()
 
     def wait_for_headers(self):
-        while not self.headers_done and self.result is None:
-            self._drive()
-        if self.result is not None and self.result[0] != 0:
-            raise self._error()
-        if not self.status:
-            raise errors.UpstreamUnreachable(f"{self._where()} sent no HTTP response")
+        """Drive the transfer until the final response head is in; raise if it fails first."""
+        handle = self.handle
+        lines = handle.header_lines
+        while True:
+            if self.result is None:
+                self._drive()
+            if handle.chunks or self.result is not None or (lines and lines[-1] in _HEADER_END):
+                head = _parse_head(lines)
+                if head is not None:
+                    self.status, self.headers = head
+            if self._headers_too_large() or (self.result is not None and self.result[0] != 0):
+                raise self._error()
+            if self.status is not None:
+                return
+            if self.result is not None:
+                raise errors.UpstreamUnreachable(f"{self._where()} sent no HTTP response")
+
+    def _headers_too_large(self):
+        if sum(map(len, self.handle.header_lines)) <= self.hop.max_header_size:
+            return False
+        self.handle.overflow = f"its headers exceed {self.hop.max_header_size} bytes"
+        return True
 
     def _drive(self):
         remaining = self._remaining()
@@ -317,46 +317,41 @@ class _Transfer:
             self.result = (pycurl.E_OPERATION_TIMEDOUT, "deadline")
             return
         try:
-            self.handle.step(min(remaining, 1.0))
-            self.result = self.handle.finished()
+            if not self.handle.step(min(remaining, 1.0)):
+                self.result = self.handle.finished()
         except pycurl.error as exc:
             self.result = (exc.args[0], exc.args[1] if len(exc.args) > 1 else "")
+
+    def take_body(self):
+        chunks = self.handle.chunks
+        data = b"".join(chunks) if len(chunks) != 1 else chunks[0]
+        chunks.clear()
+        return data
 
     def __iter__(self):
         return self
 
     def __next__(self):
-        while not self.chunks:
-            if self.paused:
-                self._resume()
-                continue
+        handle = self.handle
+        if handle is None:
+            raise StopIteration
+        while not handle.chunks:
             if self.result is not None:
-                error = self._error() if self.result[0] != 0 else None
+                # Trailers count against the header cap too.
+                error = self._error() if self.result[0] != 0 or self._headers_too_large() else None
                 self.close()
                 if error is not None:
                     raise error
                 raise StopIteration
             self._drive()
-        data = b"".join(self.chunks) if len(self.chunks) > 1 else self.chunks[0]
-        self.chunks.clear()
-        self.buffered = 0
-        return data
-
-    def _resume(self):
-        """Unpause the transfer; libcurl hands over the data it held right away."""
-        self.paused = False
-        try:
-            self.handle.easy.pause(pycurl.PAUSE_CONT)
-        except pycurl.error as exc:
-            # The transfer failed while resuming; its own error says more than pause's.
-            self.result = self.handle.finished() or (exc.args[0], exc.args[1] if len(exc.args) > 1 else "")
+        return self.take_body()
 
     def close(self):
         """Give the handle back: the connection stays pooled only after a complete response."""
         handle, self.handle = self.handle, None
         if handle is None:
             return
-        self.chunks.clear()
+        handle.chunks.clear()
         try:
             if self.added:
                 # Removing an unfinished transfer makes libcurl close its connection.
@@ -364,7 +359,7 @@ class _Transfer:
         except pycurl.error:
             handle.close()
             return
-        self.engine.pool.put(handle)
+        self.pool.put(handle)
 
     def timings(self):
         easy = self.handle.easy
@@ -383,12 +378,13 @@ class _Transfer:
 
     def _error(self):
         """The FetchError for the failed transfer."""
-        code, message = self.result
+        code, message = self.result or (0, "")
         where = self._where()
-        if self.refused:
-            return errors.DestinationBlocked(f"{where}: {self.refused} is not a vetted address")
-        if self.overflow:
-            return errors.ResponseTooLarge(f"the response of {where} is too large: {self.overflow}")
+        handle = self.handle
+        if handle is not None and handle.refused:
+            return errors.DestinationBlocked(f"{where}: {handle.refused} is not a vetted address")
+        if handle is not None and handle.overflow:
+            return errors.ResponseTooLarge(f"the response of {where} is too large: {handle.overflow}")
         if code in (pycurl.E_FILESIZE_EXCEEDED, _E_TOO_LARGE):
             return errors.ResponseTooLarge(f"the response of {where} is larger than {self.hop.max_body} bytes")
         if code == pycurl.E_OPERATION_TIMEDOUT:
@@ -406,3 +402,27 @@ class _Transfer:
         if self._remaining() > 0.05 and not self.handle.easy.getinfo(pycurl.CONNECT_TIME_T):
             return f"connecting to {where} took longer than {self.hop.connect_timeout:g}s"
         return f"{where} did not answer within the fetch's deadline"
+
+
+def _parse_head(lines):
+    """(status, [(name, value)]) of the final response head in ``lines``, or None while
+    only interim (1xx) heads are complete. Lines after it are trailers, not read."""
+    status = None
+    headers = []
+    for line in lines:
+        text = line.decode("latin-1").rstrip("\r\n")
+        if text.startswith("HTTP/"):
+            parts = text.split(None, 2)
+            status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+            headers = []
+        elif not text:
+            if status is not None and not 100 <= status < 200:
+                return status, headers
+        elif text[0] in " \t" and headers:
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value} {text.strip()}")
+        else:
+            name, colon, value = text.partition(":")
+            if colon and name and name == name.strip():
+                headers.append((name, value.strip()))
+    return None

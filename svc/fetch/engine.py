@@ -36,7 +36,7 @@ class Timings:
 
 @dataclass
 class Exchange:
-    """A response whose headers are in and whose body is still to be read.
+    """A response whose headers are in and whose body may still be on its way.
 
     Iterate it for the body (chunks of bytes), or call ``read()``; always ``close()`` it.
     Errors while reading raise the piece's FetchError classes.
@@ -44,7 +44,7 @@ class Exchange:
 
     status: int
     headers: list  # (name, value) pairs as received, in order
-    body: object  # iterator of bytes chunks, with close()
+    body: object  # a list of bytes when the whole body is in, else an iterator of chunks with close()
     timings: Timings = field(default_factory=Timings)
 
     def __iter__(self):
@@ -57,4 +57,6 @@ class Exchange:
             self.close()
 
     def close(self):
-        self.body.close()
+        close = getattr(self.body, "close", None)
+        if close is not None:
+            close()

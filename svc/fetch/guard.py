@@ -270,8 +270,11 @@ class DestinationPolicy:
         except Refused as exc:
             return Verdict(False, str(exc))
         judged = inner or address
-        denied_by = max(self.deny.longest_match(address), self.deny.longest_match(judged)) if self.deny.networks else -1
-        allowed_by = max(self.allow.longest_match(address), self.allow.longest_match(judged)) if self.allow.networks else -1
+        denied_by = self.deny.longest_match(address)
+        allowed_by = self.allow.longest_match(address)
+        if inner is not None:
+            denied_by = max(denied_by, self.deny.longest_match(inner))
+            allowed_by = max(allowed_by, self.allow.longest_match(inner))
         if denied_by >= 0 and denied_by >= allowed_by:
             return Verdict(False, f"{_shown(address, inner)} is denied by svc.fetch.deny")
         if (judged, port) in self.listen:

@@ -85,8 +85,8 @@ class ResponseFilter:
 
     def __init__(self, stripped=DEFAULT_STRIPPED):
         words = [s.lower() for s in stripped]
-        self.names = frozenset(w for w in words if not w.endswith("*"))
-        self.prefixes = tuple(w[:-1] for w in words if w.endswith("*"))
+        self.names = HOP_BY_HOP | {w for w in words if not w.endswith("*")}
+        self.prefixes = ("proxy-", *(w[:-1] for w in words if w.endswith("*")))
 
     def __call__(self, headers):
         named = {
@@ -95,14 +95,12 @@ class ResponseFilter:
             if name.lower() == "connection"
             for token in value.split(",")
         }
+        names = self.names | named if named else self.names
         kept = []
         for name, value in headers:
             lowered = name.lower()
             if (
-                lowered in HOP_BY_HOP
-                or lowered in named
-                or lowered.startswith("proxy-")
-                or lowered in self.names
+                lowered in names
                 or lowered.startswith(self.prefixes)
                 or not _TOKEN.match(name)
                 or _FORBIDDEN_VALUE.search(value)

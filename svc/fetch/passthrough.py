@@ -10,6 +10,7 @@ FINAL_URL = "X-Fetch-Final-URL"
 REDIRECT_COUNT = "X-Fetch-Redirects"
 # So that the proxy cannot host active content on svc's own origin.
 SAFETY_HEADERS = [("Content-Security-Policy", "sandbox"), ("X-Content-Type-Options", "nosniff")]
+REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 
 def passthrough_response(fetched, response_filter):
@@ -19,10 +20,7 @@ def passthrough_response(fetched, response_filter):
     if not 200 <= status <= 599:
         exchange.close()
         raise errors.UpstreamUnreachable(f"{fetched.target.host} answered with status {status}, which svc cannot pass on")
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Unknown"
+    reason = REASONS.get(status, "Unknown")
     headers = []
     for name, value in response_filter(exchange.headers):
         lowered = name.lower()
@@ -33,4 +31,6 @@ def passthrough_response(fetched, response_filter):
             headers.append((name, value))
     headers += SAFETY_HEADERS
     headers += [(FINAL_URL, fetched.target.url), (REDIRECT_COUNT, str(len(fetched.redirects)))]
-    return Response(status=f"{status} {reason}", headerlist=headers, app_iter=exchange, conditional_response=False)
+    # A body already read whole goes out as the list it is, with nothing left to close.
+    body = exchange.body if type(exchange.body) is list else exchange
+    return Response(status=f"{status} {reason}", headerlist=headers, app_iter=body, conditional_response=False)

@@ -1,6 +1,5 @@
+"""The fetch views; ``includeme`` adds them, each method's view before the preflight's."""
 from pyramid.renderers import render_to_response
-from pyramid.security import NO_PERMISSION_REQUIRED
-from pyramid.view import view_config
 
 from svc.fetch.cors import preflight
 from svc.fetch.envelope import envelope
@@ -21,7 +20,14 @@ def _passthrough(request, url):
     return passthrough_response(fetched, service.response_filter)
 
 
-@view_config(route_name="fetch.root", request_method="GET", permission="fetch")
+def fetch_root(request):
+    """``GET /fetch?url=...`` or ``POST /fetch`` with JSON: one view, so that neither
+    method's request first tries the other's view (a miss builds an exception response)."""
+    if request.method == "POST":
+        return fetch_json(request)
+    return fetch_query(request)
+
+
 def fetch_query(request):
     """``GET /fetch?url=...``: nothing but the URL is read from the request.
 
@@ -40,14 +46,12 @@ def fetch_query(request):
     return _passthrough(request, url)
 
 
-@view_config(route_name="fetch.path", request_method="GET", permission="fetch")
 def fetch_path(request):
     """``GET /fetch/https://host/path?q=1``: the URL is the rest of the path, and our query."""
     url = path_form_url(request.matchdict["target"], request.environ, request.query_string)
     return _passthrough(request, url)
 
 
-@view_config(route_name="fetch.root", request_method="POST", renderer="json", permission="fetch")
 def fetch_json(request):
     """``POST /fetch`` with a JSON request: passthrough, or the envelope."""
     try:
@@ -81,11 +85,9 @@ def page(request):
     return {"result": result, "error": error, "url": url or "", "method": method}
 
 
-@view_config(route_name="fetch.root", request_method="OPTIONS", permission=NO_PERMISSION_REQUIRED)
 def preflight_root(request):
     return preflight(request, "GET, HEAD, POST")
 
 
-@view_config(route_name="fetch.path", request_method="OPTIONS", permission=NO_PERMISSION_REQUIRED)
 def preflight_path(request):
     return preflight(request, "GET, HEAD")

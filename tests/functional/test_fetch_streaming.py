@@ -1,14 +1,21 @@
 """The fetch piece behind a real waitress: streaming, broken transfers, faults and leaks."""
 import gzip
 import http.client
+import ipaddress
 import json
+import os
+import resource
 import socket
 import time
+from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
 import psutil
 import pytest
 
+from svc.fetch.curl import BUFFER_SIZE, CurlEngine
+from svc.fetch.engine import Hop
+from svc.fetch.target import parse_target
 from tests.conftest import load
 from tests.fetch_fixtures import Served, open_fds
 from tests.upstream import BLOCK
@@ -161,6 +168,60 @@ class TestLimitsAndFaults:
     def test_client_disconnects_mid_stream(self, server, upstream):
         server.disconnect_mid_body(fetch_path(upstream, "/bytes/200000000"))
         assert server.get(fetch_path(upstream, "/echo"))[0].status == 200
+
+
+class TestEngine:
+    """The curl engine alone: what a streamed body holds in memory."""
+
+    @pytest.fixture
+    def engine(self):
+        return CurlEngine(SimpleNamespace(pool_size=2, pool_connections=2, pool_idle_timeout=5, ca_bundle=None))
+
+    @staticmethod
+    def hop(upstream, path):
+        return Hop(
+            target=parse_target(upstream.url(path)),
+            addresses=(ipaddress.ip_address("127.0.0.1"),),
+            method="GET",
+            headers=(),
+            body=None,
+            connect_timeout=5.0,
+            read_timeout=5.0,
+            deadline=time.monotonic() + 30,
+            decode=False,
+            max_body=1 << 30,
+            max_header_size=65536,
+        )
+
+    @pytest.mark.parametrize("chunked", ["", "?chunked=1"])
+    def test_a_streamed_body_comes_in_bounded_chunks(self, engine, upstream, chunked):
+        size = 24 * 1024 * 1024 + 5
+        exchange = engine.start(self.hop(upstream, f"/bytes/{size}{chunked}"))
+        try:
+            sizes = [len(chunk) for chunk in exchange]
+        finally:
+            exchange.close()
+        assert sum(sizes) == size
+        # libcurl reads at most eleven buffers per perform(), and the engine drives one per chunk.
+        assert max(sizes) <= 11 * BUFFER_SIZE
+
+    def test_a_socket_past_fd_setsize_is_still_served(self, engine, upstream):
+        """select() cannot watch a descriptor past 1023; a busy server with a raised limit has those."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 2048:
+            pytest.skip("the descriptor limit cannot go past FD_SETSIZE here")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 2048), hard))
+        filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+        try:
+            for path in ("/echo", "/bytes/3000000?chunked=1"):
+                exchange = engine.start(self.hop(upstream, path))
+                assert exchange.status == 200 and len(exchange.read()) > 0
+            assert max(open_fds()) >= 1024  # the pooled connection's socket
+        finally:
+            for fd in filler:
+                os.close(fd)
+            engine.pool.close_idle(0)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def _settle(baseline, timeout=10.0):
