@@ -3,7 +3,6 @@
 Goals: a cookie-signed-in user keeps at least 0.85 of the throughput, Basic with a warm cache
 at least 0.80. Also reports what one sign-in costs with production's argon2 parameters.
 """
-import base64
 import os
 import re
 import statistics
@@ -12,9 +11,8 @@ import time
 import urllib.parse
 import urllib.request
 
-from bench.common import ROOT, Server, auth_sandbox, table, wrk
+from bench.common import ROOT, Server, add_user, auth_sandbox, table, wrk
 from svc.auth.passwords import Passwords
-from svc.auth.store import Store, create_store_engine
 
 USER, PASSWORD = "bench", "a long enough bench password"
 PATH = "/hello?name=Booga"
@@ -61,11 +59,8 @@ def _sign_in(url):
 def run(seconds=5):
     with tempfile.TemporaryDirectory() as folder:
         conf = auth_sandbox(folder)
-        engine = create_store_engine(conf["svc.auth.db_url"])
+        stored_hash, basic = add_user(conf, USER, PASSWORD)
         passwords = Passwords()  # production's argon2 parameters
-        stored_hash = passwords.hash(PASSWORD)
-        Store(engine).add_user(USER, stored_hash)
-        engine.dispose()
         verify_ms = []
         for _ in range(5):
             started = time.perf_counter()
@@ -77,7 +72,6 @@ def run(seconds=5):
         ) as guarded:
             cookie, _ = _sign_in(guarded.url)
             logins = [_sign_in(guarded.url)[1] * 1000 for _ in range(10)]
-            basic = "Authorization: Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
             wrk(guarded.url + PATH, 1, 1, headers=[basic])  # warms the Basic cache
             cases = [
                 ("svc hello, no auth filter, c=8", bare.url, []),

@@ -27,6 +27,24 @@ def auth_sandbox(folder):
     return {"svc.auth.db_url": db_url, "svc.auth.secret_file": secret_file}
 
 
+def add_user(conf, name, password, permissions=()):
+    """Add a user holding ``permissions`` to the store of an ``auth_sandbox``; return the hash
+    stored (production's argon2 parameters) and the user's Basic Authorization header."""
+    import base64
+
+    from svc.auth.passwords import Passwords
+    from svc.auth.store import Store, create_store_engine
+
+    engine = create_store_engine(conf["svc.auth.db_url"])
+    store = Store(engine)
+    password_hash = Passwords().hash(password)
+    store.add_user(name, password_hash)
+    for permission in permissions:
+        store.grant(name, permission)
+    engine.dispose()
+    return password_hash, "Authorization: Basic " + base64.b64encode(f"{name}:{password}".encode()).decode()
+
+
 def waitress_settings(ini="production.ini"):
     """The [server:main] settings of ``ini``, so every app in a run gets the same server."""
     parser = configparser.ConfigParser(interpolation=None)

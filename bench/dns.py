@@ -17,7 +17,7 @@ import urllib.request
 import dns.message
 import dns.query
 
-from bench.common import ROOT, Server, table, wrk
+from bench.common import ROOT, Server, add_user, auth_sandbox, table, wrk
 from svc.dns.doh import encode_dns_param
 
 BULK_NAMES = 10_000
@@ -63,9 +63,10 @@ def direct_udp_p50(port, count=3000):
     return statistics.median(times), statistics.quantiles(times, n=100)[98]
 
 
-def bulk(url):
+def bulk(url, authorization):
     body = "\n".join(f"host{i}.bench.test" for i in range(BULK_NAMES)).encode()
-    request = urllib.request.Request(url + "/dns/bulk", data=body, headers={"Content-Type": "text/plain"})
+    headers = {"Content-Type": "text/plain", "Authorization": authorization}
+    request = urllib.request.Request(url + "/dns/bulk", data=body, headers=headers)
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=600) as response:
         rows = response.read().decode().splitlines()[1:]
@@ -79,6 +80,10 @@ def run(seconds=5):
     query.id = 0  # as RFC 8484 asks of GETs, so one URL stands for the question
     doh_path = "/dns/dns-query?dns=" + encode_dns_param(query.to_wire())
     with TestDNSServer() as upstream, tempfile.TemporaryDirectory() as folder:
+        # production.ini's auth filter in front, and a user holding dns, signed in by Basic.
+        conf = auth_sandbox(folder)
+        _, basic = add_user(conf, "bench", "a long enough bench password", ["dns"])
+        authorization = basic.partition(": ")[2]
         cached_ini = production_ini(
             folder,
             "cached.ini",
@@ -86,18 +91,19 @@ def run(seconds=5):
             lookup_backend="svc.dns.lookup:NameserverLookup",
         )
         uncached_ini = production_ini(folder, "uncached.ini", nameservers=upstream.address, cache_size=0)
-        with Server("ini:" + cached_ini) as svc:
-            urllib.request.urlopen(svc.url + doh_path).read()  # fill the cache
-            hello = wrk(svc.url + "/hello?name=Booga", 8, seconds)
-            cached = wrk(svc.url + doh_path, 8, seconds)
-            names, failed, elapsed = bulk(svc.url)
+        with Server("ini:" + cached_ini, global_conf=conf) as svc:
+            # fills the cache, and the filter's cache of verified Basic credentials
+            urllib.request.urlopen(urllib.request.Request(svc.url + doh_path, headers={"Authorization": authorization})).read()
+            hello = wrk(svc.url + "/hello?name=Booga", 8, seconds, headers=[basic])
+            cached = wrk(svc.url + doh_path, 8, seconds, headers=[basic])
+            names, failed, elapsed = bulk(svc.url, authorization)
             rss = svc.peak_rss_mib()
-        with Server("ini:" + uncached_ini) as svc:
-            uncached = wrk(svc.url + doh_path, 1, seconds)
+        with Server("ini:" + uncached_ini, global_conf=conf) as svc:
+            uncached = wrk(svc.url + doh_path, 1, seconds, headers=[basic])
         direct_p50, direct_p99 = direct_udp_p50(upstream.port)
 
     table(
-        "dns: cached DoH GET vs /hello, production.ini composition, same server, c=8",
+        "dns: cached DoH GET vs /hello, production.ini composition, same server, Basic auth, c=8",
         [("svc /hello", hello), ("svc /dns/dns-query GET, cached", cached)],
         hello,
     )
