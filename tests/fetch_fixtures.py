@@ -14,6 +14,16 @@ from svc.fetch.curl import CurlEngine
 from svc.fetch.resolver import LookupFailed
 from tests.conftest import ROOT, load
 
+# The settings of a fetch app, alone in an ini with no auth filter, that may fetch from
+# the local upstream only, resolving names from the test zone.
+LOOPBACK_FETCH = """\
+use = egg:svc#fetch
+svc.enforce_permissions = false
+svc.fetch.allow = 127.0.0.1
+svc.fetch.ports = 1-65535
+svc.fetch.resolver = tests.fetch_fixtures.TestZone
+"""
+
 
 class Zone:
     """A resolver answering from a table, never from DNS. A name maps to a list of answers,

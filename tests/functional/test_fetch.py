@@ -8,7 +8,7 @@ from webtest import TestApp
 
 from tests.auth_fixtures import granted_basic
 from tests.conftest import load
-from tests.fetch_fixtures import TestZone
+from tests.fetch_fixtures import LOOPBACK_FETCH, TestZone
 from tests.openapi import assert_conforms, assert_is_problem
 
 PROBLEM = "https://svc.invalid/problems/"
@@ -318,14 +318,7 @@ class TestRebinding:
         problem(fetch_app.get("/fetch", {"url": f"http://rebind.test:{upstream.port}/echo"}, status=403), "destination-blocked", 403)
 
 
-CORS_INI = """
-[app:main]
-use = egg:svc#fetch
-# no auth filter in front of this ini
-svc.enforce_permissions = false
-svc.fetch.allow = 127.0.0.1
-svc.fetch.ports = 1-65535
-svc.fetch.resolver = tests.fetch_fixtures.TestZone
+CORS_INI = "[app:main]\n" + LOOPBACK_FETCH + """\
 svc.fetch.cors_origins = https://app.example https://other.example:8443
 """
 
@@ -398,18 +391,7 @@ class TestOpenAPI:
         assert_is_problem(doc, fetch_app.get("/fetch", {"url": url}, status="*"))
 
 
-REMOUNT_INI = """
-[app:home]
-use = egg:svc#home
-
-[app:fetch]
-use = egg:svc#fetch
-# no auth filter in front of this ini
-svc.enforce_permissions = false
-svc.fetch.allow = 127.0.0.1
-svc.fetch.ports = 1-65535
-svc.fetch.resolver = tests.fetch_fixtures.TestZone
-
+REMOUNT_INI = "[app:home]\nuse = egg:svc#home\n\n[app:fetch]\n" + LOOPBACK_FETCH + """
 [composite:main]
 use = egg:svc#urlmap
 / = home
@@ -436,14 +418,7 @@ class TestMounts:
         assert mount + "/" in {a["href"] for a in index.html.select("table.mounts a")}
 
 
-TLS_INI = """
-[app:main]
-use = egg:svc#fetch
-# no auth filter in front of this ini
-svc.enforce_permissions = false
-svc.fetch.allow = 127.0.0.1
-svc.fetch.ports = 1-65535
-svc.fetch.resolver = tests.fetch_fixtures.TestZone
+TLS_INI = "[app:main]\n" + LOOPBACK_FETCH + """\
 svc.fetch.ca_bundle = {ca}
 """
 

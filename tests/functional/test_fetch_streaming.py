@@ -17,18 +17,11 @@ from svc.fetch.curl import BUFFER_SIZE, CurlEngine
 from svc.fetch.engine import Hop
 from svc.fetch.target import parse_target
 from tests.conftest import load
-from tests.fetch_fixtures import Served, open_fds
+from tests.fetch_fixtures import LOOPBACK_FETCH, Served, open_fds
 from tests.upstream import BLOCK
 
-LIMITS_INI = """
-[app:main]
-use = egg:svc#fetch
-# no auth filter in front of this ini
-svc.enforce_permissions = false
-svc.fetch.allow = 127.0.0.1
+LIMITS_INI = "[app:main]\n" + LOOPBACK_FETCH + """\
 svc.fetch.deny = 0.0.0.0/0 ::/0
-svc.fetch.ports = 1-65535
-svc.fetch.resolver = tests.fetch_fixtures.TestZone
 svc.fetch.max_response_size = 4MiB
 svc.fetch.total_timeout = 2
 svc.fetch.pool_idle_timeout = 0.5
