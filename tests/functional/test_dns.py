@@ -278,7 +278,9 @@ class TestResolve:
     def test_txt_too_big_for_udp_comes_over_tcp(self, fresh_app, dns_upstream):
         res = fresh_app.get("/dns/resolve", {"name": "bigtxt.test", "type": "TXT"})
         assert len(res.json["Answer"]) == 30 and res.json["TC"] is False
-        assert [q[2] for q in dns_upstream.queries] == ["udp", "tcp"]
+        transports = [q[2] for q in dns_upstream.queries]
+        # A loaded machine may let the first UDP try time out and be asked again.
+        assert transports[-1] == "tcp" and set(transports[:-1]) == {"udp"}
 
     def test_nxdomain_carries_the_soa_and_its_negative_ttl(self, fresh_app):
         res = fresh_app.get("/dns/resolve", {"name": "nowhere.test"})
