@@ -2,9 +2,10 @@
 import logging
 import secrets
 import traceback
+from typing import NamedTuple
 
 from pyramid.exceptions import URLDecodeError
-from pyramid.httpexceptions import HTTPException
+from pyramid.httpexceptions import HTTPException, HTTPForbidden
 from pyramid.renderers import render_to_response
 
 from svc.web.problems import Problem, problem_json_response, status_problem
@@ -47,39 +48,65 @@ _BODY_HEADERS = {"content-type", "content-length"}
 
 
 def notfound_view(exc, request):
-    allowed = allowed_methods(request)
-    if allowed and request.method not in allowed:
-        detail = f"{request.method} is not allowed here; use {', '.join(allowed)}"
-        return render_problem(request, status_problem(405, detail, {"Allow": ", ".join(allowed)}))
+    rules = route_rules(request)
+    if rules.methods and request.method not in rules.methods:
+        for permission in rules.permissions:
+            if not request.has_permission(permission):
+                # A protected route tells its methods only to those who may use it.
+                return _refuse(request, permission)
+        detail = f"{request.method} is not allowed here; use {', '.join(rules.methods)}"
+        return render_problem(request, status_problem(405, detail, {"Allow": ", ".join(rules.methods)}))
     detail = exc.detail
     if not detail or detail == request.path_info:  # the router's own message is just the path
         detail = f"Nothing is served at {request.path}"
     return render_problem(request, status_problem(404, detail))
 
 
-def allowed_methods(request):
-    """The methods some view accepts on the route that matched, or () if none matched."""
+def _refuse(request, permission):
+    """The answer of the forbidden view (401 or 403 once auth is configured)."""
+    try:
+        raise HTTPForbidden(f"this needs the permission {permission}")
+    except HTTPForbidden:
+        return request.invoke_exception_view()
+
+
+class RouteRules(NamedTuple):
+    methods: tuple  # every method some view of the route accepts
+    permissions: tuple  # the permissions those views declare
+
+
+_NO_RULES = RouteRules((), ())
+
+
+def route_rules(request):
+    """The methods and permissions of the views of the route that matched."""
     route = request.matched_route
     if route is None:
-        return ()
-    table = getattr(request.registry, "svc_route_methods", None)
+        return _NO_RULES
+    table = getattr(request.registry, "svc_route_rules", None)
     if table is None:
-        table = request.registry.svc_route_methods = _route_methods(request.registry)
-    return table.get(route.name, ())
+        table = request.registry.svc_route_rules = _route_rules(request.registry)
+    return table.get(route.name, _NO_RULES)
 
 
-def _route_methods(registry):
-    table = {}
-    for intr in registry.introspector.get_category("views") or ():
-        view = intr["introspectable"]
-        methods = view["request_methods"]
-        if not view["route_name"] or not methods:
+def _route_rules(registry):
+    methods, permissions = {}, {}
+    for entry in registry.introspector.get_category("views") or ():
+        view = entry["introspectable"]
+        route, allowed = view["route_name"], view["request_methods"]
+        if not route or not allowed:
             continue
-        methods = {methods} if isinstance(methods, str) else set(methods)
-        if "GET" in methods:
-            methods.add("HEAD")  # Pyramid answers HEAD with the GET view
-        table.setdefault(view["route_name"], set()).update(methods)
-    return {name: tuple(sorted(methods)) for name, methods in table.items()}
+        allowed = {allowed} if isinstance(allowed, str) else set(allowed)
+        if "GET" in allowed:
+            allowed.add("HEAD")  # Pyramid answers HEAD with the GET view
+        methods.setdefault(route, set()).update(allowed)
+        for related in entry["related"]:
+            if related.category_name == "permissions" and isinstance(related["value"], str):
+                permissions.setdefault(route, set()).add(related["value"])
+    return {
+        route: RouteRules(tuple(sorted(allowed)), tuple(sorted(permissions.get(route, ()))))
+        for route, allowed in methods.items()
+    }
 
 
 def undecodable_path_view(exc, request):

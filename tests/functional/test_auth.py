@@ -182,10 +182,25 @@ class TestPermissions:
         prod.app.delete("/auth/admin/grants/@ops/admin", headers=root, status=204)
         prod.app.get("/auth/admin/users", headers=alice, status=403)
 
-    @pytest.mark.parametrize("method, status", [("head", 401), ("delete", 401), ("options", 405)])
-    def test_other_methods_on_protected_views(self, prod, method, status):
-        # OPTIONS matches no view, so the router's 405 (with Allow) answers before any permission check.
-        getattr(prod.app, method)("/auth/admin/users/x", status=status)
+    @pytest.mark.parametrize("method", ["head", "delete", "options"])
+    def test_other_methods_on_protected_views_need_sign_in(self, prod, method):
+        res = getattr(prod.app, method)("/auth/admin/users/x", status=401)
+        assert "Allow" not in res.headers and res.headers.getall("WWW-Authenticate")
+
+    @pytest.mark.parametrize("path", ["/dns/lookup", "/net/mac", "/fetch", "/url/parse"])
+    def test_a_method_no_view_takes_says_405_only_to_those_allowed(self, prod, path):
+        prod.user("reader", permissions=["dns", "net", "fetch"])
+        prod.user("nobody")
+        anonymous = prod.app.options(path, status="*")
+        allowed = prod.app.options(path, headers={"Authorization": basic("reader", PASSWORD)}, status="*")
+        refused = prod.app.options(path, headers={"Authorization": basic("nobody", PASSWORD)}, status="*")
+        if path == "/url/parse":  # public: no permission to hide its methods behind
+            assert anonymous.status_int == allowed.status_int == refused.status_int == 405
+        elif path == "/fetch":  # answers CORS preflights to anyone
+            assert anonymous.status_int == allowed.status_int == refused.status_int == 204
+        else:
+            assert (anonymous.status_int, allowed.status_int, refused.status_int) == (401, 405, 403)
+            assert allowed.headers["Allow"] and "Allow" not in refused.headers
 
 
 # Foreign WSGI apps, none of them Pyramid, behind the filter.
