@@ -13,7 +13,7 @@ import plaster
 from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
-from svc.auth.settings import SETTINGS
+from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
 
 
@@ -98,11 +98,8 @@ def run(args):
 def _setup(loader, args):
     """init and migrate work before the secret or the schema exist."""
     settings = loader.get_settings("filter:" + args.filter)
-    merged = {k: v for k, v in settings.global_conf.items() if k.startswith("svc.auth.")}
-    merged.update(settings)
-    values = SETTINGS.parse(merged)
-    if not values.db_url:
-        raise CommandError("the ini sets no svc.auth.db_url")
+    own = {key: value for key, value in settings.items() if key != "use"}  # use is PasteDeploy's
+    values = read_auth_settings(settings.global_conf, own)
     if args.command == "init" and values.secret_file:
         if migrate.write_secret_file(values.secret_file):
             print(f"wrote a new secret to {values.secret_file} (mode 600)")

@@ -4,17 +4,14 @@ import logging
 
 from limits import parse as parse_rate
 
-from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size
+from svc.web import SETTINGS as WEB_SETTINGS
+from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text
 
 log = logging.getLogger(__name__)
 
 MIN_SECRET_BYTES = 32
 # The secret development.ini ships with; refused unless svc.debug is on.
 SAMPLE_SECRET = "development-only-secret-do-not-use-in-production-0123456789"
-
-
-def as_text(value):
-    return str(value).strip()
 
 
 def as_rate(value):
@@ -58,20 +55,20 @@ SETTINGS = SettingsSpec(
 )
 
 
-def auth_settings(global_conf, local_conf):
-    """Parse the filter's settings: ``svc.auth.*`` from [DEFAULT], then its own section's keys."""
+def read_auth_settings(global_conf, local_conf):
+    """``svc.auth.*`` from [DEFAULT], then the filter section's own keys; no secret yet."""
     merged = {k: v for k, v in global_conf.items() if k.startswith("svc.auth.")}
     merged.update(local_conf)
-    for key in merged:
-        name = key[len("svc.auth."):]
-        if not key.startswith("svc.auth.") or name not in SETTINGS.fields:
-            known = ", ".join(sorted(SETTINGS.fields))
-            raise SettingError(f"unknown setting {key}; svc.auth knows: {known}")
-    values = SETTINGS.parse(merged)
+    values = SETTINGS.parse(merged, strict=True)
     if not values.db_url:
         raise SettingError("setting svc.auth.db_url is required (a SQLAlchemy URL such as sqlite:///var/svc.sqlite)")
-    debug = str(global_conf.get("svc.debug", "false")).strip().lower() in {"true", "yes", "on", "1"}
-    values.secret = load_secret(values, debug)
+    return values
+
+
+def auth_settings(global_conf, local_conf):
+    """The filter's settings, with its secret loaded and checked."""
+    values = read_auth_settings(global_conf, local_conf)
+    values.secret = load_secret(values, WEB_SETTINGS.parse(global_conf).debug)
     return values
 
 

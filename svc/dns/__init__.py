@@ -8,7 +8,7 @@ from svc.dns.lookup import HostLookup
 from svc.dns.openapi import PATHS, SCHEMAS
 from svc.dns.resolver import DNSResolver
 from svc.dns.upstream import Nameserver, Upstream, as_nameservers, system_nameservers
-from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_seconds, as_size, read_settings
+from svc.web.settings import SettingsSpec, as_bool, as_dotted, as_int, as_seconds, as_size, read_settings
 
 SETTINGS = SettingsSpec(
     "svc.dns",
@@ -18,7 +18,7 @@ SETTINGS = SettingsSpec(
     cache_size=(as_int(0, 10_000_000), 10_000),
     cache_max_ttl=(as_int(0, 7 * 86400), 86400),
     forward_client_subnet=(as_bool, False),
-    lookup_backend=(str.strip, "svc.dns.lookup:SystemLookup"),
+    lookup_backend=(as_dotted, "svc.dns.lookup:SystemLookup"),
     lookup_timeout=(as_seconds(0, 300), 5.0),
     lookup_workers=(as_int(1, 1024), 16),
     bulk_max_lines=(as_int(1, 1_000_000), 10_000),
@@ -37,16 +37,10 @@ def includeme(config):
         Upstream(nameservers, settings.timeout, settings.retries),
         ResolverCache(settings.cache_size, settings.cache_max_ttl),
     )
-    try:
-        backend_factory = config.maybe_dotted(settings.lookup_backend)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise SettingError(
-            f"setting svc.dns.lookup_backend = {settings.lookup_backend!r} cannot be imported: {exc}"
-        ) from None
     config.registry.svc_dns_resolver = resolver
     config.registry.svc_dns_replies = ReplyMemo(settings.cache_size)
     config.registry.svc_dns_lookup = HostLookup(
-        backend_factory(resolver), settings.lookup_workers, settings.lookup_timeout
+        settings.lookup_backend(resolver), settings.lookup_workers, settings.lookup_timeout
     )
     config.add_route("dns.page", "/")
     config.add_route("dns.lookup", "/lookup")

@@ -10,7 +10,16 @@ from svc.fetch.fetcher import Fetcher
 from svc.fetch.guard import DestinationPolicy, as_ports, as_rules
 from svc.fetch.headers import DEFAULT_STRIPPED, ResponseFilter
 from svc.fetch.openapi import PATHS, SCHEMAS
-from svc.web.settings import SettingsSpec, as_int, as_list, as_seconds, as_size, read_settings
+from svc.web.settings import (
+    SettingsSpec,
+    as_dotted,
+    as_int,
+    as_list,
+    as_seconds,
+    as_size,
+    as_text,
+    read_settings,
+)
 
 SETTINGS = SettingsSpec(
     "svc.fetch",
@@ -29,11 +38,11 @@ SETTINGS = SettingsSpec(
     pool_size=(as_int(1, 4096), 16),
     pool_connections=(as_int(1, 1024), 4),
     pool_idle_timeout=(as_seconds(0, 3600), 30),
-    ca_bundle=(str, None),
+    ca_bundle=(as_text, None),
     cors_origins=(as_origins, ""),
     strip_response_headers=(as_list, DEFAULT_STRIPPED),
-    engine=(str, "svc.fetch.curl.CurlEngine"),
-    resolver=(str, "svc.fetch.resolver.SystemResolver"),
+    engine=(as_dotted, "svc.fetch.curl.CurlEngine"),
+    resolver=(as_dotted, "svc.fetch.resolver.SystemResolver"),
 )
 
 
@@ -48,8 +57,8 @@ class FetchService:
 def includeme(config):
     settings = read_settings(config, SETTINGS)
     policy = DestinationPolicy(allow=settings.allow, deny=settings.deny, ports=settings.ports)
-    resolver = config.maybe_dotted(settings.resolver)()
-    engine = config.maybe_dotted(settings.engine)(settings)
+    resolver = settings.resolver()
+    engine = settings.engine(settings)
     user_agent = f"svc-fetch/{config.registry.svc_version}"
     config.registry.svc_fetch = FetchService(
         Fetcher(policy, resolver, engine, settings, user_agent),

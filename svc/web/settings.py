@@ -6,6 +6,7 @@ import re
 import types
 
 from pyramid.exceptions import ConfigurationError
+from pyramid.path import DottedNameResolver
 
 
 class SettingError(ConfigurationError):
@@ -76,6 +77,18 @@ def as_list(value):
     return tuple(w for w in re.split(r"[\s,]+", str(value)) if w)
 
 
+def as_text(value):
+    return str(value).strip()
+
+
+def as_dotted(value):
+    """A dotted name (``package.module:Name``), imported at start-up so a typo fails there."""
+    try:
+        return DottedNameResolver().maybe_resolve(as_text(value))
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"cannot be imported: {exc}") from None
+
+
 def _check_range(number, minimum, maximum):
     if minimum is not None and number < minimum:
         raise ValueError(f"must be at least {minimum}")
@@ -90,7 +103,14 @@ class SettingsSpec:
         self.namespace = namespace
         self.fields = fields
 
-    def parse(self, settings):
+    def parse(self, settings, strict=False):
+        """The typed values; with ``strict``, any key of ``settings`` this spec does not
+        declare is an error (for settings that are this namespace's alone)."""
+        if strict:
+            for key in settings:
+                namespace, _, name = key.rpartition(".")
+                if namespace != self.namespace or name not in self.fields:
+                    raise self.unknown(key)
         values = {}
         for name, (parser, default) in self.fields.items():
             key = f"{self.namespace}.{name}"
@@ -100,6 +120,9 @@ class SettingsSpec:
             except (TypeError, ValueError) as exc:
                 raise SettingError(f"setting {key} = {raw!r} is malformed: {exc}") from None
         return types.SimpleNamespace(**values)
+
+    def unknown(self, key):
+        return SettingError(f"unknown setting {key}; {self.namespace} knows: {', '.join(sorted(self.fields))}")
 
 
 def read_settings(config, spec):
@@ -132,8 +155,7 @@ def check_unknown_settings(registry, known_pieces):
         if namespace in specs:
             if name in specs[namespace].fields:
                 continue
-            known = ", ".join(sorted(specs[namespace].fields))
-            raise SettingError(f"unknown setting {key}; {namespace} knows: {known}")
+            raise specs[namespace].unknown(key)
         piece = namespace.split(".")[1] if "." in namespace else None
         if piece in known_pieces:
             continue  # a piece this app does not include, set in a shared [DEFAULT]

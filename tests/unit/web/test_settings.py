@@ -53,3 +53,19 @@ class TestSpec:
     def test_error_names_the_key_and_value(self):
         with pytest.raises(SettingError, match=r"svc\.x\.limit = 'big' is malformed"):
             self.SPEC.parse({"svc.x.limit": "big"})
+
+
+class TestDottedAndStrict:
+    def test_dotted_names_are_imported_at_parse_time(self):
+        from svc.web.settings import as_dotted
+
+        assert as_dotted(" svc.web.settings:as_dotted ") is as_dotted
+        with pytest.raises(ValueError, match="cannot be imported"):
+            as_dotted("svc.web.settings:no_such_thing")
+
+    def test_strict_refuses_keys_the_spec_does_not_declare(self):
+        spec = SettingsSpec("svc.x", limit=(as_size, "1KiB"))
+        assert spec.parse({"svc.x.limit": "2KiB"}, strict=True).limit == 2048
+        for key in ("svc.x.limt", "svc.y.limit", "limit"):
+            with pytest.raises(SettingError, match=f"unknown setting {key}; svc.x knows: limit"):
+                spec.parse({key: "1"}, strict=True)
