@@ -5,8 +5,9 @@ from svc.fetch.cors import preflight
 from svc.fetch.envelope import envelope
 from svc.fetch.passthrough import passthrough_response
 from svc.fetch.request import json_request, passthrough_request, path_form_url
+from svc.web.forms import form_page
 from svc.web.params import one_param, query
-from svc.web.problems import Problem, invalid_request
+from svc.web.problems import invalid_request
 
 
 def _settings(request):
@@ -66,23 +67,19 @@ def fetch_json(request):
     return envelope(fetched, service.response_filter)
 
 
+def inspect(request):
+    """The form's fetch: the envelope of a GET or HEAD of ``inspect``."""
+    method = query(request).get("method", "GET")
+    if method not in ("GET", "HEAD"):
+        raise invalid_request("the form fetches with GET or HEAD")
+    service = request.registry.svc_fetch
+    fetch_request = passthrough_request(one_param(request, "inspect"), method, _settings(request), envelope=True)
+    return envelope(service.fetcher.fetch(fetch_request), service.response_filter)
+
+
 def page(request):
     """The form for people: it shows the envelope of the same fetch logic, or the problem."""
-    values = query(request)
-    result = error = None
-    url = values.get("inspect")
-    method = values.get("method", "GET")
-    if url:
-        service = request.registry.svc_fetch
-        try:
-            if method not in ("GET", "HEAD"):
-                raise invalid_request("the form fetches with GET or HEAD")
-            fetched = service.fetcher.fetch(passthrough_request(url, method, _settings(request), envelope=True))
-            result = envelope(fetched, service.response_filter)
-        except Problem as exc:
-            error = exc.body()
-            request.response.status = exc.status
-    return {"result": result, "error": error, "url": url or "", "method": method}
+    return form_page(request, [("inspect", inspect)])
 
 
 def preflight_root(request):
