@@ -29,6 +29,9 @@ def configure(settings, global_config=None):
     config = Configurator(settings=settings)
     # Settings, problem+json errors, OpenAPI, templates and static assets: shared by every piece.
     config.include("svc.web")
+    if config.registry.settings["svc"].enforce_permissions:
+        # permission="..." on any piece's views, checked against the identity the auth filter found.
+        config.include("svc.auth.policy")
     shared = len(pieces) > 1
     for name in pieces:
         piece = PIECES[name]

@@ -26,6 +26,3 @@ def includeme(config):
     config.add_static_view("static", "svc:static/", cache_max_age=3600)
     config.include("svc.web.openapi")
     config.include("svc.web.errors")
-    if registry.settings["svc"].enforce_permissions:
-        # permission="..." on any piece's views, checked against the identity the auth filter found.
-        config.include("svc.auth.policy")
