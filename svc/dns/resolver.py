@@ -49,7 +49,6 @@ class Question:
 class Answer:
     message: dns.message.Message  # the upstream's answer, TTLs lowered by its age in the cache
     lifetime: int  # seconds a client may reuse it
-    from_cache: bool = False
     error: UpstreamError | None = None  # why ``message`` is a SERVFAIL of ours
     fresh_until: float | None = None  # for a cached answer: when its TTLs go down by one more
 
@@ -65,7 +64,7 @@ class DNSResolver:
         key = question.cache_key()
         cached = self.cache.get(key)
         if cached is not None:
-            return Answer(cached.message, cached.lifetime, from_cache=True, fresh_until=cached.fresh_until)
+            return Answer(cached.message, cached.lifetime, fresh_until=cached.fresh_until)
         query = question.to_query()
         try:
             message = self.upstream.query(query)

@@ -39,7 +39,7 @@ class Clock:
 
 
 def cached_answer(fresh_until, lifetime=300):
-    return Answer(dns.message.Message(), lifetime, from_cache=True, fresh_until=fresh_until)
+    return Answer(dns.message.Message(), lifetime, fresh_until=fresh_until)
 
 
 class TestReplyMemo:
