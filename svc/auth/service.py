@@ -204,6 +204,7 @@ class AuthService:
         except InvalidName:  # no user has such a name, and a NUL in it breaks PostgreSQL
             log.warning("failed sign-in of %r from %s", name, client)
             raise BadCredentials() from None
+        # "@network" starts no user name (check_name), so the two counters' keys never meet.
         throttles = ((self.rate, (name, client)), (self.address_rate, ("@network", client_network(client))))
         exhausted = [(rate, keys) for rate, keys in throttles if not self.limiter.test(rate, *keys)]
         if exhausted:
