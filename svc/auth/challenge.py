@@ -84,6 +84,16 @@ class Challenger:
         problem = Problem(429, detail, slug="too-many-sign-ins", headers={"Retry-After": str(retry_after)})
         return _problem(request, problem)
 
+    def busy(self, request, retry_after, detail):
+        return _problem(request, sign_in_busy(retry_after, detail))
+
+
+def sign_in_busy(retry_after, detail):
+    """Every password-hashing slot is taken (the filter and the form answer alike)."""
+    return Problem(
+        503, detail, slug="sign-in-busy", title="Too many sign-ins at once", headers={"Retry-After": str(retry_after)}
+    )
+
 
 def _problem(request, problem):
     response = problem_json_response(problem, instance=request.path)

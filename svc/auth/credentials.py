@@ -65,6 +65,19 @@ def client_ip(environ, trusted_proxies):
     return hops[0] if hops else peer
 
 
+def client_network(address):
+    """What one client holds: its IPv4 address, or its IPv6 /64 (a host's usual share)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+
+
 def _is_trusted(address, networks):
     try:
         ip = ipaddress.ip_address(address)

@@ -11,7 +11,7 @@ from svc.auth.challenge import Challenger
 from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
 from svc.auth.identity import IDENTITY_KEY, LOGIN_URL_KEY, SERVICE_KEY, SPOOFABLE_KEYS
 from svc.auth.require import PermissionDenied
-from svc.auth.service import AuthService, InvalidToken, SignInRefused, Throttled
+from svc.auth.service import AuthService, InvalidToken, SignInBusy, SignInRefused, Throttled
 from svc.auth.settings import auth_settings
 
 AUTH_TYPES = {"cookie": "cookie", "basic": "Basic", "bearer": "Bearer"}
@@ -46,6 +46,8 @@ class AuthFilter:
             return self.challenger.malformed(request, str(exc))(environ, start_response)
         except Throttled as exc:
             return self.challenger.throttled(request, exc.retry_after, str(exc))(environ, start_response)
+        except SignInBusy as exc:
+            return self.challenger.busy(request, exc.retry_after, str(exc))(environ, start_response)
         except InvalidToken as exc:
             return self.challenger.unauthorized(request, str(exc), "invalid_token")(environ, start_response)
         except SignInRefused as exc:

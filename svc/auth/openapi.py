@@ -55,6 +55,7 @@ PATHS = {
                 "303": {"description": "Signed in; Location is came_from"},
                 "400": {"description": "Wrong user or password, or a bad CSRF token", "content": _PAGE_OR_PROBLEM},
                 "429": {"description": "Too many failed sign-ins; see Retry-After", "content": _PAGE_OR_PROBLEM},
+                "503": {"description": "Too many sign-ins at once; see Retry-After", "content": _PAGE_OR_PROBLEM},
             },
         },
     },

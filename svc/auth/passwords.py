@@ -30,7 +30,7 @@ class Passwords:
             time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
         )
         self.max_bytes = max_bytes
-        # Unknown users are checked against this, so they cost as much as known ones.
+        # Unknown users and non-argon2 hashes are also checked against this, so all cost alike.
         self._dummy_hash = self.hasher.hash(secrets.token_urlsafe(16))
 
     def hash(self, password):
@@ -41,11 +41,12 @@ class Passwords:
 
     def verify(self, stored_hash, password):
         """True when ``password`` matches; ``stored_hash`` None means an unknown user."""
-        if stored_hash is None:
-            self._verify_argon2(self._dummy_hash, password)
-            return False
-        if stored_hash.startswith("$argon2"):
+        if stored_hash is not None and stored_hash.startswith("$argon2"):
             return self._verify_argon2(stored_hash, password)
+        # Unknown and imported users cost one argon2 run too, so timing tells no one apart.
+        self._verify_argon2(self._dummy_hash, password)
+        if stored_hash is None:
+            return False
         secret = password.encode("utf-8", "surrogatepass")
         if stored_hash.startswith(BCRYPT_PREFIXES):
             try:

@@ -10,6 +10,7 @@ import hmac
 import logging
 import math
 import secrets
+import threading
 import time
 
 from limits import parse as parse_rate
@@ -20,9 +21,10 @@ from sqlalchemy.engine import make_url
 from webob import Request
 
 from svc.auth import migrate
+from svc.auth.credentials import client_network
 from svc.auth.identity import Identity
 from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, parse_htpasswd
-from svc.auth.store import Store, StoreError, check_name, create_store_engine
+from svc.auth.store import InvalidName, Store, StoreError, check_name, create_store_engine
 from svc.auth.ticket import SessionTicket, Ticket
 from svc.web.settings import SettingError
 
@@ -49,6 +51,14 @@ class Throttled(SignInRefused):
     def __init__(self, retry_after):
         self.retry_after = retry_after
         super().__init__(f"Too many failed sign-ins; try again in {retry_after} seconds")
+
+
+class SignInBusy(Exception):
+    """Every password-hashing slot is taken; the caller should retry, nothing was checked."""
+
+    def __init__(self, retry_after=1):
+        self.retry_after = retry_after
+        super().__init__(f"Too many sign-ins are being checked at once; try again in {retry_after} seconds")
 
 
 class InvalidPassword(StoreError):
@@ -102,7 +112,10 @@ class AuthService:
             samesite="Lax",
         )
         self.rate = parse_rate(settings.login_attempts)
+        self.address_rate = parse_rate(settings.login_attempts_per_address)
         self.limiter = MovingWindowRateLimiter(storage_from_string(settings.throttle_storage))
+        # Per process: N workers hash at most N x max_concurrent_hashes passwords at once.
+        self._hash_slots = threading.BoundedSemaphore(settings.max_concurrent_hashes)
         self.reissue_after = settings.idle_timeout / 10
         self._cache_key = secrets.token_bytes(32)
         self._basic = _Cache(settings.basic_cache_seconds)
@@ -181,26 +194,44 @@ class AuthService:
         return identity
 
     def verify_password(self, name, password, client):
-        """The Principal of ``name``; unknown user and wrong password fail alike, throttled per (user, client)."""
-        if not self.limiter.test(self.rate, name, client):
-            reset_at, _ = self.limiter.get_window_stats(self.rate, name, client)
+        """The Principal of ``name``; unknown user and wrong password fail alike.
+
+        Failures are throttled per (user, client) and per client network; past
+        max_concurrent_hashes verifications at once, SignInBusy.
+        """
+        try:
+            check_name(name)
+        except InvalidName:  # no user has such a name, and a NUL in it breaks PostgreSQL
+            log.warning("failed sign-in of %r from %s", name, client)
+            raise BadCredentials() from None
+        # "@network" starts no user name (check_name), so the two counters' keys never meet.
+        throttles = ((self.rate, (name, client)), (self.address_rate, ("@network", client_network(client))))
+        exhausted = [(rate, keys) for rate, keys in throttles if not self.limiter.test(rate, *keys)]
+        if exhausted:
+            reset_at = max(self.limiter.get_window_stats(rate, *keys)[0] for rate, keys in exhausted)
             log.warning("sign-in of %r from %s throttled", name, client)
             raise Throttled(max(1, math.ceil(reset_at - time.time())))
         found = None
         verified = False  # a password over the limit is refused before hashing: it costs us nothing
         if not self.passwords.too_long(password):
-            found = self.store.credentials(name)
-            # An unknown user is checked against a dummy hash, as slowly as a known one.
-            verified = self.passwords.verify(found[1] if found else None, password)
+            if not self._hash_slots.acquire(blocking=False):  # refuse at once: a queue would hold workers
+                log.warning("sign-in of %r from %s refused: every hashing slot is busy", name, client)
+                raise SignInBusy()
+            try:
+                found = self.store.credentials(name)
+                # An unknown user is checked against a dummy hash, as slowly as a known one.
+                verified = self.passwords.verify(found[1] if found else None, password)
+                if verified and self.passwords.needs_rehash(found[1]):
+                    self.store.replace_password_hash(found[0], found[1], self.passwords.hash(password))
+            finally:
+                self._hash_slots.release()
         if not verified:
-            self.limiter.hit(self.rate, name, client)
+            for rate, keys in throttles:
+                self.limiter.hit(rate, *keys)
             log.warning("failed sign-in of %r from %s", name, client)  # for fail2ban and the like
             raise BadCredentials()
-        user_id, stored_hash = found
-        self.limiter.clear(self.rate, name, client)
-        if self.passwords.needs_rehash(stored_hash):
-            self.store.replace_password_hash(user_id, stored_hash, self.passwords.hash(password))
-        principal = self.store.principal(user_id)
+        self.limiter.clear(self.rate, name, client)  # the client network's count stays: one account must not reset it
+        principal = self.store.principal(found[0])
         if principal is None:  # removed while we were hashing
             raise BadCredentials()
         return principal

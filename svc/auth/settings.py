@@ -1,6 +1,7 @@
 """The ``svc.auth.*`` settings of the auth filter, and the start-up checks of its secret."""
 import ipaddress
 import logging
+import os
 
 from limits import parse as parse_rate
 
@@ -22,6 +23,12 @@ def as_rate(value):
     except ValueError:
         raise ValueError("expected a rate such as 5 per 15 minutes") from None
     return text
+
+
+def as_hash_slots(value):
+    """A positive integer, or empty for one per CPU core."""
+    text = str(value).strip()
+    return as_int(1, 4096)(text) if text else os.cpu_count() or 1
 
 
 def as_networks(value):
@@ -49,6 +56,8 @@ SETTINGS = SettingsSpec(
     max_password_bytes=(as_size, 1024),
     max_authorization_bytes=(as_size, 4096),
     login_attempts=(as_rate, "5 per 15 minutes"),
+    login_attempts_per_address=(as_rate, "100 per 15 minutes"),
+    max_concurrent_hashes=(as_hash_slots, ""),
     throttle_storage=(as_text, "memory://"),
     trusted_proxies=(as_networks, ()),
     allow_legacy_hashes=(as_bool, False),

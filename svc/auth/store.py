@@ -71,7 +71,7 @@ def digest(secret):
 
 
 def check_name(name, kind="user"):
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidName(
             f"{kind} names are 1 to {NAME_LENGTH} characters without spaces, colons or a leading @"
         )
@@ -79,7 +79,7 @@ def check_name(name, kind="user"):
 
 
 def check_permission(permission):
-    if not isinstance(permission, str) or not _PERMISSION.match(permission):
+    if not isinstance(permission, str) or not _PERMISSION.fullmatch(permission):
         raise InvalidName(
             f"permissions are lowercase words of up to {PERMISSION_LENGTH} characters "
             "(letters, digits, _ . : -), starting with a letter"

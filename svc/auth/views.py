@@ -5,10 +5,10 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, view_config
 
-from svc.auth.challenge import safe_came_from
+from svc.auth.challenge import safe_came_from, sign_in_busy
 from svc.auth.credentials import client_ip
 from svc.auth.identity import SERVICE_KEY, identity_of
-from svc.auth.service import SignInRefused, Throttled
+from svc.auth.service import SignInBusy, SignInRefused, Throttled
 from svc.web.errors import render_problem, wants_html
 from svc.web.params import query
 from svc.web.problems import Problem
@@ -67,6 +67,8 @@ def login(request):
         return _refused(request, came_from, Problem(
             429, str(exc), slug="too-many-sign-ins", headers={"Retry-After": str(exc.retry_after)}
         ))
+    except SignInBusy as exc:
+        return _refused(request, came_from, sign_in_busy(exc.retry_after, str(exc)))
     except SignInRefused as exc:
         return _refused(request, came_from, Problem(400, str(exc), slug="sign-in-failed", title="Sign-in failed"))
     new_csrf_token(request)  # a fresh token for the signed-in browser

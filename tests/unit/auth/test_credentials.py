@@ -8,6 +8,7 @@ from svc.auth.credentials import (
     BearerToken,
     MalformedCredentials,
     client_ip,
+    client_network,
     parse_authorization,
 )
 
@@ -70,3 +71,18 @@ class TestClientIp:
     def test_forwarded_only_from_trusted_proxies(self, peer, forwarded, proxies, expected):
         environ = {"REMOTE_ADDR": peer, "HTTP_X_FORWARDED_FOR": forwarded}
         assert client_ip(environ, proxies) == expected
+
+
+@pytest.mark.parametrize(
+    "client, expected",
+    [
+        ("198.51.100.7", "198.51.100.7"),
+        ("2001:db8:0:1::1", "2001:db8:0:1::/64"),  # one IPv6 client holds a whole /64
+        ("2001:db8:0:1:ffff::9", "2001:db8:0:1::/64"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("", ""),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_client_network(client, expected):
+    assert client_network(client) == expected

@@ -39,6 +39,18 @@ class TestArgon2:
         assert passwords.verify(None, "anything") is False
         assert len(calls) == 1 and calls[0].startswith("$argon2id$")
 
+    @pytest.mark.parametrize(
+        "stored",
+        [bcrypt.hashpw(b"pw", bcrypt.gensalt(4)).decode(), "$apr1$ab$HDnxNS1M3PPbjU1tC/KIj1", "{SHA}x=", "garbage"],
+    )
+    def test_a_hash_that_is_not_argon2_also_costs_one_argon2_run(self, passwords, monkeypatch, stored):
+        """Imported users answer as slowly as everyone else, so timing does not reveal them."""
+        calls = []
+        original = passwords._verify_argon2
+        monkeypatch.setattr(passwords, "_verify_argon2", lambda h, p: calls.append(h) or original(h, p))
+        passwords.verify(stored, "wrong")
+        assert calls == [passwords._dummy_hash]
+
     @pytest.mark.parametrize("stored", ["", "garbage", "$argon2id$broken", "$2b$04$short"])
     def test_corrupt_hashes_never_verify(self, passwords, stored):
         assert passwords.verify(stored, "pw") is False

@@ -52,6 +52,9 @@ class TestSecret:
         ("svc.auth.login_attempts", "lots", "svc.auth.login_attempts"),
         ("svc.auth.trusted_proxies", "not-an-ip", "svc.auth.trusted_proxies"),
         ("svc.auth.argon2_memory_cost", "1", "svc.auth.argon2_memory_cost"),
+        ("svc.auth.login_attempts_per_address", "lots", "svc.auth.login_attempts_per_address"),
+        ("svc.auth.max_concurrent_hashes", "0", "svc.auth.max_concurrent_hashes"),
+        ("svc.auth.max_concurrent_hashes", "many", "svc.auth.max_concurrent_hashes"),
     ],
 )
 def test_bad_settings_name_the_key(key, value, message):
@@ -62,3 +65,18 @@ def test_bad_settings_name_the_key(key, value, message):
 def test_db_url_is_required():
     with pytest.raises(SettingError, match="svc.auth.db_url is required"):
         auth_settings({}, {"svc.auth.secret": GOOD})
+
+
+@pytest.mark.parametrize("value", [None, "", " "])
+def test_hashing_defaults_to_one_slot_per_core(monkeypatch, value):
+    monkeypatch.setattr("os.cpu_count", lambda: 6)
+    more = {} if value is None else {"svc.auth.max_concurrent_hashes": value}
+    assert settings(GOOD, **more).max_concurrent_hashes == 6
+
+
+def test_hashing_slots_and_address_rate_are_read():
+    values = settings(
+        GOOD, **{"svc.auth.max_concurrent_hashes": "3", "svc.auth.login_attempts_per_address": "7 per 1 minute"}
+    )
+    assert values.max_concurrent_hashes == 3
+    assert values.login_attempts_per_address == "7 per 1 minute"

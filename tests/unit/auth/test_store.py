@@ -66,6 +66,8 @@ class TestUsersGroupsGrants:
             (lambda s: s.add_user("@group", "h"), InvalidName),
             (lambda s: s.add_user("", "h"), InvalidName),
             (lambda s: s.add_user("x" * 151, "h"), InvalidName),
+            (lambda s: s.add_user("bob\n", "h"), InvalidName),  # a regex $ lets one trailing newline through
+            (lambda s: s.grant("alice", "fetch\n"), InvalidName),
             (lambda s: s.grant("alice", "Not Valid"), InvalidName),
             (lambda s: s.grant("@nogroup", "fetch"), NotFound),
             (lambda s: s.revoke("alice", "fetch"), NotFound),
