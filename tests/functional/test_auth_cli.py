@@ -162,3 +162,33 @@ class TestImport:
             ini.write(text.replace("[DEFAULT]\n", "[DEFAULT]\nsvc.auth.allow_legacy_hashes = true\n"))
         status, out, _ = admin("import-htpasswd", "-", stdin="erin:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n")
         assert status == 0 and "added: erin" in out
+
+
+class TestShippedInis:
+    """development.ini and production.ini side by side in one folder, as in a clone."""
+
+    @pytest.fixture
+    def clone(self, tmp_path, monkeypatch, capsys):
+        from tests.conftest import ROOT
+
+        for name in ("development.ini", "production.ini"):
+            (tmp_path / name).write_text(open(os.path.join(ROOT, name)).read())
+
+        def run(ini, *argv, stdin=""):
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+            status = main([str(tmp_path / ini), *argv])
+            return status, *capsys.readouterr()
+
+        run.var = tmp_path / "var"
+        return run
+
+    def test_production_never_sees_the_development_users_or_secret(self, clone):
+        assert clone("development.ini", "init")[0] == 0
+        assert clone("development.ini", "users", "add", "frank", stdin="a dev-only passphrase\n")[0] == 0
+        assert clone("development.ini", "grant", "frank", "admin")[0] == 0
+        assert not (clone.var / "auth-secret").exists()  # development signs with its sample secret only
+        assert clone("production.ini", "init")[0] == 0
+        status, out, _ = clone("production.ini", "users", "list")
+        assert status == 0 and "frank" not in out
+        assert "frank" in clone("development.ini", "users", "list")[1]
+        assert sorted(p.name for p in clone.var.iterdir()) == ["auth-secret", "dev.sqlite", "svc.sqlite"]
