@@ -6,6 +6,7 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
 from svc.auth.identity import identity_of
+from svc.auth.password_policy import InvalidPassword
 from svc.auth.store import AlreadyExists, NotFound, StoreError
 from svc.auth.views import auth_service
 from svc.web.params import query
@@ -25,6 +26,8 @@ def _store_errors(func):
             raise Problem(404, str(exc), slug="not-found") from None
         except AlreadyExists as exc:
             raise Problem(409, str(exc), slug="conflict") from None
+        except InvalidPassword as exc:
+            raise Problem(400, str(exc), slug="weak-password", title="Password refused", rule=exc.rule) from None
         except StoreError as exc:  # an invalid name, permission or password
             raise invalid_request(str(exc)) from None
 

@@ -120,7 +120,10 @@ def read_password(prompt="Password: "):
 
 def _users(service, args):
     if args.action == "add":
-        service.add_user(args.name, None if args.no_password else read_password())
+        password = None if args.no_password else read_password()
+        if password == "":
+            raise CommandError("the password is empty; --no-password adds a user who signs in with API tokens only")
+        service.add_user(args.name, password)
         print(f"added user {args.name}")
     elif args.action == "remove":
         service.write("remove_user", args.name)

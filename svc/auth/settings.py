@@ -52,6 +52,8 @@ SETTINGS = SettingsSpec(
     throttle_storage=(as_text, "memory://"),
     trusted_proxies=(as_networks, ()),
     allow_legacy_hashes=(as_bool, False),
+    # NIST SP 800-63B asks for 8 at the very least; see svc/auth/password_policy.py
+    min_password_length=(as_int(8, 1024), 12),
 )
 
 

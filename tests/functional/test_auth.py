@@ -676,12 +676,12 @@ class TestAdminAPI:
 
     def test_users_groups_grants_tokens(self, prod, root):
         app, doc = prod.app, self.doc(prod)
-        created = app.post_json("/auth/admin/users", {"name": "alice", "password": "pw1"}, headers=root, status=201)
+        created = app.post_json("/auth/admin/users", {"name": "alice", "password": "first passphrase"}, headers=root, status=201)
         assert_conforms(doc, created, "/admin/users", "POST")
-        assert app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw1")}).json["user"] == "alice"
-        app.put_json("/auth/admin/users/alice/password", {"password": "pw2"}, headers=root, status=204)
-        app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw1")}, status=401)
-        app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw2")})
+        assert app.get("/auth/whoami", headers={"Authorization": basic("alice", "first passphrase")}).json["user"] == "alice"
+        app.put_json("/auth/admin/users/alice/password", {"password": "second passphrase"}, headers=root, status=204)
+        app.get("/auth/whoami", headers={"Authorization": basic("alice", "first passphrase")}, status=401)
+        app.get("/auth/whoami", headers={"Authorization": basic("alice", "second passphrase")})
         listed = app.get("/auth/admin/users", headers=root)
         assert_conforms(doc, listed, "/admin/users")
         assert [u["name"] for u in listed.json["users"]] == ["alice", "root"]
@@ -732,6 +732,23 @@ class TestAdminAPI:
         args = (path,) if body is None else (path, body)
         response = getattr(prod.app, method)(*args, headers=root, status=status)
         assert_is_problem(self.doc(prod), response)
+
+    @pytest.mark.parametrize(
+        "method, path, body, rule",
+        [
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": ""}, "empty"),
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": "a"}, "min_password_length"),
+            ("post_json", "/auth/admin/users", {"name": "frank.sinatra1", "password": "Frank.Sinatra1"}, "user_name"),
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": "password1234"}, "common"),
+            ("put_json", "/auth/admin/users/root/password", {"password": "ROOT"}, "min_password_length"),
+            ("put_json", "/auth/admin/users/root/password", {"password": "qwertyuiop123"}, "common"),
+        ],
+    )
+    def test_weak_passwords_are_refused_naming_the_rule(self, prod, root, method, path, body, rule):
+        response = getattr(prod.app, method)(path, body, headers=root, status=400)
+        assert_is_problem(self.doc(prod), response)
+        assert response.json["type"].endswith("/weak-password") and response.json["rule"] == rule
+        assert "frank" not in prod.app.get("/auth/admin/users", headers=root).text
 
     def test_malformed_json_body(self, prod, root):
         response = prod.app.post("/auth/admin/users", b"{nope", headers={**root, "Content-Type": "application/json"}, status=400)

@@ -11,6 +11,8 @@ from svc.auth.cli import main
 from tests.auth_fixtures import basic
 from tests.conftest import load
 
+PASSWORD = "correct horse"
+
 INI = """
 [DEFAULT]
 svc.auth.db_url = sqlite:///%(here)s/var/auth.sqlite
@@ -73,11 +75,11 @@ class TestInit:
 
 class TestUsers:
     def test_add_list_passwd_remove(self, admin):
-        assert admin("users", "add", "alice", stdin="first pw\n")[0] == 0
+        assert admin("users", "add", "alice", stdin="first passphrase\n")[0] == 0
         app = app_of(admin)
-        assert app.get("/whoami", headers={"Authorization": basic("alice", "first pw")}).json["user"] == "alice"
-        assert admin("users", "passwd", "alice", stdin="second pw\n")[0] == 0
-        app.get("/whoami", headers={"Authorization": basic("alice", "second pw")})
+        assert app.get("/whoami", headers={"Authorization": basic("alice", "first passphrase")}).json["user"] == "alice"
+        assert admin("users", "passwd", "alice", stdin="second passphrase\n")[0] == 0
+        app.get("/whoami", headers={"Authorization": basic("alice", "second passphrase")})
         status, out, _ = admin("users", "list")
         assert out.splitlines()[0].split() == ["user", "groups", "permissions", "password", "tokens", "sessions", "created"]
         assert out.splitlines()[1].startswith("alice")
@@ -112,8 +114,31 @@ class TestUsers:
         ],
     )
     def test_refusals_exit_1_with_a_message(self, admin, argv, message):
-        status, _, err = admin(*argv, stdin="pw\n")
+        status, _, err = admin(*argv, stdin=PASSWORD + "\n")
         assert status == 1 and err.startswith("svc-admin: ") and message in err
+
+    @pytest.mark.parametrize(
+        "stdin, message",
+        [
+            ("", "the password is empty"),  # empty standard input
+            ("\n", "the password is empty"),  # Enter, twice at a prompt
+            ("a\n", "shorter than 12 characters (svc.auth.min_password_length)"),
+            ("Frank.Sinatra1\n", "the password is the user name"),
+            ("password1234\n", "most common passwords"),
+        ],
+    )
+    def test_weak_or_empty_passwords_are_refused(self, admin, stdin, message):
+        status, out, err = admin("users", "add", "frank.sinatra1", stdin=stdin)
+        assert status == 1 and "added" not in out and message in err
+        assert "frank" not in admin("users", "list")[1]
+        if not stdin.strip():
+            assert "--no-password" in err
+
+    def test_passwd_follows_the_same_policy(self, admin):
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
+        status, out, err = admin("users", "passwd", "alice", stdin="\n")
+        assert status == 1 and "the password is empty" in err and "set" not in out
+        assert admin("users", "passwd", "alice", stdin="alice\n")[0] == 1
 
     def test_a_missing_ini(self, capsys):
         assert main(["/nonexistent.ini", "users", "list"]) == 1
@@ -122,23 +147,23 @@ class TestUsers:
 
 class TestGroupsGrantsSessions:
     def test_grants_through_groups(self, admin):
-        admin("users", "add", "alice", stdin="pw\n")
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
         for argv in (("groups", "add", "ops"), ("groups", "add-member", "ops", "alice"), ("grant", "@ops", "fetch"),
                      ("grant", "alice", "dns")):
             assert admin(*argv)[0] == 0
         assert admin("grants")[1].split() == ["subject", "permission", "@ops", "fetch", "alice", "dns"]
         assert admin("groups", "list")[1].splitlines()[1].split() == ["ops", "alice", "fetch"]
         app = app_of(admin)
-        assert app.get("/whoami", headers={"Authorization": basic("alice", "pw")}).json["permissions"] == ["dns", "fetch"]
+        assert app.get("/whoami", headers={"Authorization": basic("alice", PASSWORD)}).json["permissions"] == ["dns", "fetch"]
         assert admin("revoke", "@ops", "fetch")[0] == 0
         assert admin("groups", "remove-member", "ops", "alice")[0] == 0
         assert admin("groups", "remove", "ops")[0] == 0
 
     def test_sessions_revoke(self, admin):
-        admin("users", "add", "alice", stdin="pw\n")
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
         app = app_of(admin)
         form = app.get("/login").forms[0]
-        form["user"], form["password"] = "alice", "pw"
+        form["user"], form["password"] = "alice", PASSWORD
         form.submit(status=303)
         status, out, _ = admin("sessions", "revoke", "alice")
         assert status == 0 and "ended 1 session" in out
