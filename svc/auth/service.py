@@ -107,6 +107,7 @@ class AuthService:
         self._sessions = _Cache(settings.recheck_seconds)
         self._tokens = _Cache(settings.recheck_seconds)
         self._identities = _Cache(settings.recheck_seconds)
+        self.known_permissions = frozenset()  # filled by the filter from the apps below it
 
     @classmethod
     def from_settings(cls, settings):

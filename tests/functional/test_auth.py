@@ -802,3 +802,92 @@ def test_openapi_of_the_auth_mount(prod):
     whoami = prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)})
     assert_conforms(doc, whoami, "/whoami")
     assert_conforms(doc, prod.app.get("/auth/login"), "/login")
+
+
+ACCOUNT_INI = """
+[DEFAULT]
+svc.auth.secure = false
+
+[app:home]
+use = egg:svc#home
+
+[app:net]
+use = egg:svc#net
+
+[app:auth]
+use = egg:svc#auth
+
+[app:echo]
+paste.app_factory = tests.functional.test_auth:echo_factory
+
+[filter:auth]
+use = egg:svc#auth
+
+[filter:need-reports]
+use = egg:svc#require
+permission = reports
+
+[pipeline:reports]
+pipeline = need-reports echo
+
+[pipeline:main]
+pipeline = auth mounts
+
+[composite:mounts]
+use = egg:svc#urlmap
+/ = home
+/net = net
+/reports = reports
+/account = auth
+"""
+
+
+class TestLoginPath:
+    """The filter sends browsers to the sign-in form wherever the auth app is mounted."""
+
+    def test_auth_remounted_at_account(self, write_ini):
+        app = TestApp(load(write_ini(ACCOUNT_INI)))
+        response = app.get("/net/interfaces", headers=BROWSER, status=302)
+        assert response.headers["Location"] == "http://localhost/account/login?came_from=%2Fnet%2Finterfaces"
+        assert "/account/login" in app.get("/net/interfaces", status=401).json["detail"]
+        app.get("/account/login", headers=BROWSER, status=200)
+
+    def test_auth_app_alone_below_the_filter(self, write_ini):
+        ini = write_ini("[filter:auth]\nuse = egg:svc#auth\n[app:signin]\nuse = egg:svc#auth\n"
+                        "[pipeline:main]\npipeline = auth signin\n[DEFAULT]\nsvc.auth.secure = false\n")
+        app = TestApp(load(ini))
+        assert app.get("/whoami", headers=BROWSER, status=302).headers["Location"] == "http://localhost/login?came_from=%2Fwhoami"
+
+    def test_no_auth_app_and_no_login_path_fails_at_start_up(self, write_ini):
+        ini = write_ini(ACCOUNT_INI.replace("/account = auth\n", ""))
+        with pytest.raises(SettingError, match="svc.auth.login_path"):
+            load(ini)
+
+    def test_login_path_overrides(self, write_ini):
+        ini = write_ini(ACCOUNT_INI.replace("/account = auth\n", "").replace(
+            "svc.auth.secure = false\n", "svc.auth.secure = false\nsvc.auth.login_path = /sso/start\n"))
+        response = TestApp(load(ini)).get("/net/interfaces", headers=BROWSER, status=302)
+        assert response.headers["Location"].startswith("http://localhost/sso/start?came_from=")
+
+
+class TestKnownPermissions:
+    """Only the permissions the mounted apps declare can be granted."""
+
+    def test_the_service_knows_the_permissions_of_views_and_require_filters(self, write_ini):
+        world = AuthWorld(load(write_ini(ACCOUNT_INI)))
+        assert world.service.known_permissions == {"admin", "net", "reports"}
+        assert AuthWorld(load("production.ini")).service.known_permissions == {"admin", "dns", "fetch", "net"}
+
+    def test_the_admin_api_refuses_an_unknown_permission_listing_the_known(self, prod):
+        prod.user("root", permissions=["admin"])
+        root = {"Authorization": basic("root", PASSWORD)}
+        response = prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "fecth"},
+                                      headers=root, status=400)
+        assert_is_problem(prod.app.get("/auth/openapi.json").json, response)
+        assert response.json["type"].endswith("/unknown-permission")
+        assert response.json["known"] == ["admin", "dns", "fetch", "net"]
+        assert "fecth" in response.json["detail"]
+        prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "fetch"}, headers=root, status=201)
+        prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "wiki", "force": True},
+                           headers=root, status=201)
+        assert {"fetch", "wiki"} <= set(prod.app.get("/auth/whoami", headers=root).json["permissions"])

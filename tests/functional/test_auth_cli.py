@@ -31,8 +31,19 @@ use = egg:svc#auth
 [app:signin]
 use = egg:svc#auth
 
+# The permissions this ini knows: admin (the auth app's views), fetch and dns (these filters).
+[filter:need-fetch]
+use = egg:svc#require
+permission = fetch
+paths = /fetch
+
+[filter:need-dns]
+use = egg:svc#require
+permission = dns
+paths = /dns
+
 [pipeline:main]
-pipeline = auth signin
+pipeline = auth need-fetch need-dns signin
 """
 
 
@@ -158,6 +169,19 @@ class TestGroupsGrantsSessions:
         assert admin("revoke", "@ops", "fetch")[0] == 0
         assert admin("groups", "remove-member", "ops", "alice")[0] == 0
         assert admin("groups", "remove", "ops")[0] == 0
+
+    def test_a_typo_is_not_granted(self, admin):
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
+        status, out, err = admin("grant", "alice", "fecth")
+        assert status == 1 and "granted" not in out
+        assert "fecth" in err and "admin, dns, fetch" in err and "--force" in err
+        assert admin("grants")[1].split() == ["subject", "permission"]
+
+    def test_force_grants_a_foreign_apps_own_permission(self, admin):
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
+        status, out, _ = admin("grant", "alice", "wiki", "--force")
+        assert status == 0 and out == "granted wiki to alice\n"
+        assert admin("revoke", "alice", "wiki")[0] == 0  # revoking never needs the permission known
 
     def test_sessions_revoke(self, admin):
         admin("users", "add", "alice", stdin=PASSWORD + "\n")
