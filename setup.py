@@ -16,6 +16,8 @@ requires = [
     "bcrypt>=4.1",
     "limits>=4.0",
     "pycurl>=7.45",
+    # its frequency lists hold the common passwords new passwords are checked against
+    "zxcvbn>=4.5",
 ]
 
 testing_extras = [

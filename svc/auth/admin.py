@@ -6,6 +6,8 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
 from svc.auth.identity import identity_of
+from svc.auth.password_policy import InvalidPassword
+from svc.auth.permissions import UnknownPermission, check_grantable
 from svc.auth.store import AlreadyExists, NotFound, StoreError
 from svc.auth.views import auth_service
 from svc.web.params import query
@@ -25,6 +27,10 @@ def _store_errors(func):
             raise Problem(404, str(exc), slug="not-found") from None
         except AlreadyExists as exc:
             raise Problem(409, str(exc), slug="conflict") from None
+        except UnknownPermission as exc:
+            raise Problem(400, str(exc), slug="unknown-permission", title="Unknown permission", known=exc.known) from None
+        except InvalidPassword as exc:
+            raise Problem(400, str(exc), slug="weak-password", title="Password refused", rule=exc.rule) from None
         except StoreError as exc:  # an invalid name, permission or password
             raise invalid_request(str(exc)) from None
 
@@ -154,7 +160,10 @@ def list_grants(request):
 @_store_errors
 def grant(request):
     service = _writing(request)
-    body = _json(request, "subject", "permission")
+    body = _json(request, "subject", "permission", optional=("force",))
+    if not isinstance(body.get("force", False), bool):
+        raise invalid_request("the member force must be true or false", member="force")
+    check_grantable(body["permission"], service.known_permissions, body.get("force", False))
     service.write("grant", body["subject"], body["permission"])
     request.response.status = 201
     return {"subject": body["subject"], "permission": body["permission"]}

@@ -10,6 +10,8 @@ from webob import Request
 from svc.auth.challenge import Challenger
 from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
 from svc.auth.identity import IDENTITY_KEY, LOGIN_URL_KEY, SERVICE_KEY, SPOOFABLE_KEYS
+from svc.auth.login_path import login_path
+from svc.auth.permissions import declared_permissions
 from svc.auth.require import PermissionDenied
 from svc.auth.service import AuthService, InvalidToken, SignInBusy, SignInRefused, Throttled
 from svc.auth.settings import auth_settings
@@ -27,7 +29,7 @@ class AuthFilter:
     def __init__(self, app, service):
         self.app = app
         self.service = service
-        self.challenger = Challenger(service.settings.realm, service.settings.login_path)
+        self.challenger = Challenger(service.settings.realm, login_path(app, service.settings.login_path))
         self.max_authorization = service.settings.max_authorization_bytes
         self.svc_pieces = getattr(app, "svc_pieces", ())  # the index sees through the filter
 
@@ -180,6 +182,8 @@ def filter_factory(global_conf, **local_conf):
     service = AuthService.from_settings(auth_settings(global_conf, local_conf))
 
     def make_filter(app):
+        # What may be granted: the permissions the apps below check (svc/auth/permissions.py).
+        service.known_permissions |= declared_permissions(app)
         return AuthFilter(app, service)
 
     make_filter.service = service  # svc-admin reaches the store through the ini's own filter

@@ -46,7 +46,7 @@ SETTINGS = SettingsSpec(
     cookie_name=(as_text, "svc_auth"),
     idle_timeout=(as_seconds(), 1800),
     lifetime=(as_seconds(), 43200),
-    login_path=(as_text, "/auth/login"),
+    login_path=(as_text, None),  # None: where the auth app is mounted (svc/auth/login_path.py)
     realm=(as_text, "svc"),
     recheck_seconds=(as_int(0, 3600), 5),
     basic_cache_seconds=(as_int(0, 3600), 60),
@@ -61,6 +61,8 @@ SETTINGS = SettingsSpec(
     throttle_storage=(as_text, "memory://"),
     trusted_proxies=(as_networks, ()),
     allow_legacy_hashes=(as_bool, False),
+    # NIST SP 800-63B asks for 8 at the very least; see svc/auth/password_policy.py
+    min_password_length=(as_int(8, 1024), 12),
 )
 
 

@@ -6,6 +6,7 @@ No app ever has to parse the ini to learn what is mounted where.
 """
 from dataclasses import dataclass
 
+from rutter.urlmap import URLMap
 from rutter.urlmap import urlmap_factory as rutter_urlmap_factory
 
 from svc.web.problems import problem_json_response, status_problem
@@ -81,3 +82,19 @@ def urlmap_factory(loader, global_conf, **local_conf):
         for (domain, prefix), app in sorted(urlmap.applications, key=lambda a: a[0][1])
     )
     return MountedURLMap(urlmap, mounts)
+
+
+def apps_below(app, prefix=""):
+    """``(domain, prefix, app)`` for ``app`` and every app it reaches: through filters and urlmaps.
+
+    A filter (accesslog, auth, require) keeps the app it wraps in ``.app``; rutter's URLMap, bare
+    or inside egg:svc#urlmap, keeps its mounts in ``.applications``. Anything else is a leaf.
+    """
+    yield None, prefix, app
+    below = app.urlmap if isinstance(app, MountedURLMap) else app
+    if isinstance(below, URLMap):
+        for (domain, mount), mounted in below.applications:
+            for found_domain, found_prefix, found in apps_below(mounted, prefix + (mount or "")):
+                yield domain or found_domain, found_prefix, found
+    elif callable(getattr(app, "app", None)):
+        yield from apps_below(app.app, prefix)

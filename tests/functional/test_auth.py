@@ -676,12 +676,12 @@ class TestAdminAPI:
 
     def test_users_groups_grants_tokens(self, prod, root):
         app, doc = prod.app, self.doc(prod)
-        created = app.post_json("/auth/admin/users", {"name": "alice", "password": "pw1"}, headers=root, status=201)
+        created = app.post_json("/auth/admin/users", {"name": "alice", "password": "first passphrase"}, headers=root, status=201)
         assert_conforms(doc, created, "/admin/users", "POST")
-        assert app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw1")}).json["user"] == "alice"
-        app.put_json("/auth/admin/users/alice/password", {"password": "pw2"}, headers=root, status=204)
-        app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw1")}, status=401)
-        app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw2")})
+        assert app.get("/auth/whoami", headers={"Authorization": basic("alice", "first passphrase")}).json["user"] == "alice"
+        app.put_json("/auth/admin/users/alice/password", {"password": "second passphrase"}, headers=root, status=204)
+        app.get("/auth/whoami", headers={"Authorization": basic("alice", "first passphrase")}, status=401)
+        app.get("/auth/whoami", headers={"Authorization": basic("alice", "second passphrase")})
         listed = app.get("/auth/admin/users", headers=root)
         assert_conforms(doc, listed, "/admin/users")
         assert [u["name"] for u in listed.json["users"]] == ["alice", "root"]
@@ -732,6 +732,23 @@ class TestAdminAPI:
         args = (path,) if body is None else (path, body)
         response = getattr(prod.app, method)(*args, headers=root, status=status)
         assert_is_problem(self.doc(prod), response)
+
+    @pytest.mark.parametrize(
+        "method, path, body, rule",
+        [
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": ""}, "empty"),
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": "a"}, "min_password_length"),
+            ("post_json", "/auth/admin/users", {"name": "frank.sinatra1", "password": "Frank.Sinatra1"}, "user_name"),
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": "password1234"}, "common"),
+            ("put_json", "/auth/admin/users/root/password", {"password": "ROOT"}, "min_password_length"),
+            ("put_json", "/auth/admin/users/root/password", {"password": "qwertyuiop123"}, "common"),
+        ],
+    )
+    def test_weak_passwords_are_refused_naming_the_rule(self, prod, root, method, path, body, rule):
+        response = getattr(prod.app, method)(path, body, headers=root, status=400)
+        assert_is_problem(self.doc(prod), response)
+        assert response.json["type"].endswith("/weak-password") and response.json["rule"] == rule
+        assert "frank" not in prod.app.get("/auth/admin/users", headers=root).text
 
     def test_malformed_json_body(self, prod, root):
         response = prod.app.post("/auth/admin/users", b"{nope", headers={**root, "Content-Type": "application/json"}, status=400)
@@ -785,3 +802,92 @@ def test_openapi_of_the_auth_mount(prod):
     whoami = prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)})
     assert_conforms(doc, whoami, "/whoami")
     assert_conforms(doc, prod.app.get("/auth/login"), "/login")
+
+
+ACCOUNT_INI = """
+[DEFAULT]
+svc.auth.secure = false
+
+[app:home]
+use = egg:svc#home
+
+[app:net]
+use = egg:svc#net
+
+[app:auth]
+use = egg:svc#auth
+
+[app:echo]
+paste.app_factory = tests.functional.test_auth:echo_factory
+
+[filter:auth]
+use = egg:svc#auth
+
+[filter:need-reports]
+use = egg:svc#require
+permission = reports
+
+[pipeline:reports]
+pipeline = need-reports echo
+
+[pipeline:main]
+pipeline = auth mounts
+
+[composite:mounts]
+use = egg:svc#urlmap
+/ = home
+/net = net
+/reports = reports
+/account = auth
+"""
+
+
+class TestLoginPath:
+    """The filter sends browsers to the sign-in form wherever the auth app is mounted."""
+
+    def test_auth_remounted_at_account(self, write_ini):
+        app = TestApp(load(write_ini(ACCOUNT_INI)))
+        response = app.get("/net/interfaces", headers=BROWSER, status=302)
+        assert response.headers["Location"] == "http://localhost/account/login?came_from=%2Fnet%2Finterfaces"
+        assert "/account/login" in app.get("/net/interfaces", status=401).json["detail"]
+        app.get("/account/login", headers=BROWSER, status=200)
+
+    def test_auth_app_alone_below_the_filter(self, write_ini):
+        ini = write_ini("[filter:auth]\nuse = egg:svc#auth\n[app:signin]\nuse = egg:svc#auth\n"
+                        "[pipeline:main]\npipeline = auth signin\n[DEFAULT]\nsvc.auth.secure = false\n")
+        app = TestApp(load(ini))
+        assert app.get("/whoami", headers=BROWSER, status=302).headers["Location"] == "http://localhost/login?came_from=%2Fwhoami"
+
+    def test_no_auth_app_and_no_login_path_fails_at_start_up(self, write_ini):
+        ini = write_ini(ACCOUNT_INI.replace("/account = auth\n", ""))
+        with pytest.raises(SettingError, match="svc.auth.login_path"):
+            load(ini)
+
+    def test_login_path_overrides(self, write_ini):
+        ini = write_ini(ACCOUNT_INI.replace("/account = auth\n", "").replace(
+            "svc.auth.secure = false\n", "svc.auth.secure = false\nsvc.auth.login_path = /sso/start\n"))
+        response = TestApp(load(ini)).get("/net/interfaces", headers=BROWSER, status=302)
+        assert response.headers["Location"].startswith("http://localhost/sso/start?came_from=")
+
+
+class TestKnownPermissions:
+    """Only the permissions the mounted apps declare can be granted."""
+
+    def test_the_service_knows_the_permissions_of_views_and_require_filters(self, write_ini):
+        world = AuthWorld(load(write_ini(ACCOUNT_INI)))
+        assert world.service.known_permissions == {"admin", "net", "reports"}
+        assert AuthWorld(load("production.ini")).service.known_permissions == {"admin", "dns", "fetch", "net"}
+
+    def test_the_admin_api_refuses_an_unknown_permission_listing_the_known(self, prod):
+        prod.user("root", permissions=["admin"])
+        root = {"Authorization": basic("root", PASSWORD)}
+        response = prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "fecth"},
+                                      headers=root, status=400)
+        assert_is_problem(prod.app.get("/auth/openapi.json").json, response)
+        assert response.json["type"].endswith("/unknown-permission")
+        assert response.json["known"] == ["admin", "dns", "fetch", "net"]
+        assert "fecth" in response.json["detail"]
+        prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "fetch"}, headers=root, status=201)
+        prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "wiki", "force": True},
+                           headers=root, status=201)
+        assert {"fetch", "wiki"} <= set(prod.app.get("/auth/whoami", headers=root).json["permissions"])
