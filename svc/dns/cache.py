@@ -71,12 +71,12 @@ class ResolverCache:
                 rrset.ttl = max(0, rrset.ttl - age)
         return CachedAnswer(message, age, cache_lifetime(message, age), stored_at + age + 1)
 
-    def put(self, key, message):
-        """Keep ``message`` for its lifetime (at most ``max_ttl``); no-op when it has none."""
+    def put(self, key, message, wire):
+        """Keep ``message``, whose wire form is ``wire``, for its lifetime (at most ``max_ttl``);
+        no-op when it has none."""
         lifetime = min(cache_lifetime(message), self.max_ttl)
         if lifetime <= 0 or self.max_entries <= 0 or message.flags & dns.flags.TC:
             return
-        wire = message.to_wire(max_size=65535)
         now = self._clock()
         with self._lock:
             self._entries[key] = (wire, now, now + lifetime)

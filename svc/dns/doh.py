@@ -13,13 +13,12 @@ import dns.message
 import dns.opcode
 
 from svc.dns.names import REFUSED_TYPES
-from svc.dns.resolver import Question
-from svc.dns.upstream import UpstreamTimeout
+from svc.dns.resolver import Question, servfail
+from svc.dns.upstream import MAX_MESSAGE, AnswerTooLarge
 from svc.web.problems import Problem, invalid_request
 
 DNS_MESSAGE = "application/dns-message"
 DNS_JSON = "application/dns-json"
-MAX_MESSAGE = 65535  # a DNS message's length field is 16 bits
 HEADER_LENGTH = 12
 REPLY_EDNS_PAYLOAD = 4096
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -118,6 +117,16 @@ def reply_wire(query, answer):
     EDNS is used when the query used it; then upstream's extended errors are passed on, and a
     SERVFAIL of ours says why in an extended error (RFC 8914).
     """
+    try:
+        return _reply(query, answer).to_wire(max_size=MAX_MESSAGE)
+    except dns.exception.TooBig:
+        # RFC 8484 5.1 allows a TC reply or a failure; TC would invite a retry over a transport
+        # with the same 65535-byte ceiling, so a SERVFAIL says plainly why instead.
+        error = AnswerTooLarge(f"the reply is over {MAX_MESSAGE} bytes, too large for one DNS message")
+        return _reply(query, servfail(query, error)).to_wire(max_size=MAX_MESSAGE)
+
+
+def _reply(query, answer):
     upstream = answer.message
     reply = dns.message.make_response(query, our_payload=REPLY_EDNS_PAYLOAD)
     reply.flags |= (query.flags & dns.flags.CD) | (upstream.flags & (dns.flags.RA | dns.flags.AD))
@@ -128,15 +137,10 @@ def reply_wire(query, answer):
     if query.edns >= 0:
         options = [o for o in upstream.options if o.otype == dns.edns.OptionType.EDE]
         if answer.error is not None:
-            code = (
-                dns.edns.EDECode.NO_REACHABLE_AUTHORITY
-                if isinstance(answer.error, UpstreamTimeout)
-                else dns.edns.EDECode.NETWORK_ERROR
-            )
-            options.append(dns.edns.EDEOption(code, str(answer.error)[:200]))
+            options.append(dns.edns.EDEOption(answer.error.ede, str(answer.error)[:200]))
         flags = query.ednsflags & dns.flags.DO
         reply.use_edns(0, flags, REPLY_EDNS_PAYLOAD, options=options, pad=reply.pad)
-    return reply.to_wire(max_size=MAX_MESSAGE)
+    return reply
 
 
 def cache_control(answer):

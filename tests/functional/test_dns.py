@@ -37,25 +37,6 @@ def fresh_app():
     return TestApp(load("testing.ini"))
 
 
-@pytest.fixture
-def dns_app_ini(write_ini, dns_upstream):
-    """An ini of the dns piece alone at /dns, with the given settings, on the test DNS server."""
-
-    def make(**settings):
-        settings.setdefault("nameservers", dns_upstream.address)
-        lines = "".join(f"svc.dns.{key} = {value}\n" for key, value in settings.items())
-        lines += "svc.enforce_permissions = false\n"  # no auth filter in front of this ini
-        return write_ini(f"[app:dns]\nuse = egg:svc#dns\n{lines}\n[composite:main]\nuse = egg:svc#urlmap\n/dns = dns\n")
-
-    return make
-
-
-@pytest.fixture
-def dns_app(dns_app_ini):
-    """A TestApp of ``dns_app_ini``."""
-    return lambda **settings: TestApp(load(dns_app_ini(**settings)))
-
-
 def b64(wire):
     return base64.urlsafe_b64encode(wire).rstrip(b"=").decode()
 

@@ -31,6 +31,10 @@ def negative(rcode=dns.rcode.NXDOMAIN, soa_ttl=3600, soa=SOA):
     return response
 
 
+def put(cache, key, message):
+    cache.put(key, message, message.to_wire())
+
+
 class TestLifetime:
     def test_smallest_answer_ttl(self):
         assert cache_lifetime(positive(ttls=(300, 20, 600))) == 20
@@ -55,7 +59,7 @@ class TestResolverCache:
     def test_ttls_are_lowered_by_age(self):
         clock = Clock()
         cache = ResolverCache(10, 86400, clock)
-        cache.put("k", positive(ttls=(300, 100)))
+        put(cache, "k", positive(ttls=(300, 100)))
         clock.now += 42.7
         hit = cache.get("k")
         assert [r.ttl for r in hit.message.answer] == [258, 58]
@@ -64,7 +68,7 @@ class TestResolverCache:
     def test_expires_with_its_smallest_ttl(self):
         clock = Clock()
         cache = ResolverCache(10, 86400, clock)
-        cache.put("k", positive(ttls=(300, 100)))
+        put(cache, "k", positive(ttls=(300, 100)))
         clock.now += 99.9
         assert cache.get("k") is not None
         clock.now += 0.1
@@ -74,7 +78,7 @@ class TestResolverCache:
     def test_negative_answers_are_kept_for_their_negative_ttl(self):
         clock = Clock()
         cache = ResolverCache(10, 86400, clock)
-        cache.put("nx", negative())
+        put(cache, "nx", negative())
         clock.now += 59
         hit = cache.get("nx")
         assert hit.message.rcode() == dns.rcode.NXDOMAIN
@@ -84,35 +88,35 @@ class TestResolverCache:
 
     def test_what_has_no_lifetime_is_not_kept(self):
         cache = ResolverCache(10, 86400)
-        cache.put("ttl0", positive(ttls=(0,)))
-        cache.put("servfail", negative(rcode=dns.rcode.SERVFAIL))
+        put(cache, "ttl0", positive(ttls=(0,)))
+        put(cache, "servfail", negative(rcode=dns.rcode.SERVFAIL))
         assert len(cache) == 0
 
     def test_max_ttl_caps_the_stay(self):
         clock = Clock()
         cache = ResolverCache(10, 60, clock)
-        cache.put("k", positive(ttls=(86400,)))
+        put(cache, "k", positive(ttls=(86400,)))
         clock.now += 60
         assert cache.get("k") is None
 
     def test_bounded_least_recently_used_first_out(self):
         cache = ResolverCache(2, 86400)
-        cache.put("a", positive())
-        cache.put("b", positive())
+        put(cache, "a", positive())
+        put(cache, "b", positive())
         cache.get("a")
-        cache.put("c", positive())
+        put(cache, "c", positive())
         assert cache.get("b") is None
         assert cache.get("a") is not None and cache.get("c") is not None
         assert len(cache) == 2
 
     def test_size_0_keeps_nothing(self):
         cache = ResolverCache(0, 86400)
-        cache.put("a", positive())
+        put(cache, "a", positive())
         assert cache.get("a") is None
 
     def test_each_hit_is_a_copy_of_its_own(self):
         cache = ResolverCache(10, 86400)
-        cache.put("k", positive())
+        put(cache, "k", positive())
         first = cache.get("k")
         first.message.answer[0].ttl = 1
         assert cache.get("k").message.answer[0].ttl == 300
@@ -124,7 +128,7 @@ class TestResolverCache:
         def work(n):
             try:
                 for i in range(300):
-                    cache.put((n, i % 70), positive())
+                    put(cache, (n, i % 70), positive())
                     hit = cache.get((n, (i * 7) % 70))
                     assert hit is None or hit.message.answer[0][0].address == "192.0.2.1"
             except Exception as exc:  # collected so the main thread fails the test

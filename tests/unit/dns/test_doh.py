@@ -1,7 +1,10 @@
+import dns.edns
 import dns.message
+import dns.rcode
+import dns.rrset
 import pytest
 
-from svc.dns.doh import ReplyMemo, decode_dns_param, encode_dns_param
+from svc.dns.doh import ReplyMemo, decode_dns_param, encode_dns_param, reply_wire
 from svc.dns.resolver import Answer
 from svc.web.problems import Problem
 
@@ -63,3 +66,18 @@ class TestReplyMemo:
         memo.put(b"\x00\x01b", b"\x00\x01s", cached_answer(101.0))
         assert memo.get(b"\x00\x01a") is None and memo.get(b"\x00\x01b") is not None
         assert ReplyMemo(0, Clock()).get(b"\x00\x01b") is None
+
+
+def test_a_reply_that_outgrows_65535_bytes_is_servfail_saying_why():
+    """The cached answer fits, but not beside the client's longer question (to_wire raised TooBig)."""
+    upstream = dns.message.make_response(dns.message.make_query("a.test.", "TXT"))
+    rdatas = [f'"{i:03d}{"x" * 197}"' for i in range(307)]
+    upstream.answer.append(dns.rrset.from_text_list("a.test.", 300, "IN", "TXT", rdatas))
+    assert 65000 < len(upstream.to_wire()) <= 65535
+    long_name = ".".join(["q" * 63] * 3) + ".test."
+    query = dns.message.make_query(long_name, "TXT", use_edns=0)
+    reply = dns.message.from_wire(reply_wire(query, Answer(upstream, 300)))
+    assert query.is_response(reply)
+    assert reply.rcode() == dns.rcode.SERVFAIL and not reply.answer
+    (ede,) = reply.options
+    assert ede.code == dns.edns.EDECode.OTHER and "65535" in ede.text
