@@ -17,6 +17,8 @@ SETTINGS = SettingsSpec(
     retries=(as_int(0, 10), 1),
     cache_size=(as_int(0, 10_000_000), 10_000),
     cache_max_ttl=(as_int(0, 7 * 86400), 86400),
+    cache_max_bytes=(as_size, "32MiB"),
+    reply_memo_max_bytes=(as_size, "8MiB"),
     forward_client_subnet=(as_bool, False),
     lookup_backend=(as_dotted, "svc.dns.lookup:SystemLookup"),
     lookup_timeout=(as_seconds(0, 300), 5.0),
@@ -35,10 +37,10 @@ def includeme(config):
     nameservers = settings.nameservers or system_nameservers() or (FALLBACK_NAMESERVER,)
     resolver = DNSResolver(
         Upstream(nameservers, settings.timeout, settings.retries),
-        ResolverCache(settings.cache_size, settings.cache_max_ttl),
+        ResolverCache(settings.cache_size, settings.cache_max_ttl, settings.cache_max_bytes),
     )
     config.registry.svc_dns_resolver = resolver
-    config.registry.svc_dns_replies = ReplyMemo(settings.cache_size)
+    config.registry.svc_dns_replies = ReplyMemo(settings.cache_size, settings.reply_memo_max_bytes)
     config.registry.svc_dns_lookup = HostLookup(
         settings.lookup_backend(resolver), settings.lookup_workers, settings.lookup_timeout
     )

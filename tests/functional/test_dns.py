@@ -857,6 +857,8 @@ class TestMounts:
             ("svc.dns.lookup_backend = svc.dns.lookup:NoSuchLookup", "svc.dns.lookup_backend"),
             ("svc.dns.lookup_workers = 0", "svc.dns.lookup_workers"),
             ("svc.dns.bulk_max_bytes = lots", "svc.dns.bulk_max_bytes"),
+            ("svc.dns.cache_max_bytes = lots", "svc.dns.cache_max_bytes"),
+            ("svc.dns.reply_memo_max_bytes = 1 TB", "svc.dns.reply_memo_max_bytes"),
             ("svc.dns.nameserver = 192.0.2.53", "svc.dns.nameserver"),
             ("svc.net.anything = 1", "svc.net.anything"),
         ],

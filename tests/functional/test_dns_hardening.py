@@ -1,9 +1,11 @@
 """Attacks on the dns piece, each pinned by a test named after it (issue 8: items 2, 3 and 6)."""
 import base64
+import gc
 
 import dns.edns
 import dns.message
 import dns.rcode
+import psutil
 import pytest
 from webtest import TestApp
 
@@ -66,3 +68,31 @@ class TestAnswerTooBigForADNSMessage:
         query = dns.message.make_query(*self.QUESTION)
         reply = dns.message.from_wire(doh(fresh_app, query, method).body)
         assert reply.rcode() == dns.rcode.SERVFAIL and reply.edns < 0
+
+
+class TestDoHReplyMemoFlood:
+    """3,000 GETs for one cached 61 KB answer, each with a different unknown EDNS option, kept a
+    reply each: 177 MiB for a single upstream query."""
+
+    @staticmethod
+    def get(app, option_data):
+        option = dns.edns.GenericOption(65001, option_data)
+        query = dns.message.make_query("huge.test", "TXT", use_edns=0, options=[option])
+        query.id = 0
+        return app.get("/dns/dns-query", {"dns": b64(query.to_wire())})
+
+    @pytest.mark.slow
+    def test_distinct_unknown_edns_options_grow_rss_by_under_32_mib(self, fresh_app, dns_upstream):
+        first = dns.message.from_wire(self.get(fresh_app, b"warm").body)
+        assert len(first.answer[0]) == 290 and len(first.to_wire()) > 60_000
+        process = psutil.Process()
+        gc.collect()
+        before = process.memory_info().rss
+        for i in range(3000):
+            reply = self.get(fresh_app, i.to_bytes(4, "big")).body
+        gc.collect()
+        growth = process.memory_info().rss - before
+        assert growth < 32 * 1024 * 1024, f"RSS grew by {growth / 2**20:.1f} MiB"
+        assert dns.message.from_wire(reply).answer == first.answer
+        # one upstream query: truncated over UDP, then answered over TCP
+        assert [q[2] for q in dns_upstream.queries if q[2] == "tcp"] == ["tcp"]
