@@ -79,3 +79,29 @@ class GatedLookup:
         if name.startswith("missing"):
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return [(socket.AF_INET, "192.0.2.77")]
+
+
+class StuckLookup:
+    """A lookup backend like a getaddrinfo stuck on a dead nameserver: names under silent.test
+    hang until the test sets ``released``; every other name has 192.0.2.77 at once."""
+
+    released = threading.Event()
+    running = 0  # backend calls stuck right now
+    most_running = 0
+    _lock = threading.Lock()
+
+    def __init__(self, resolver):
+        pass
+
+    def __call__(self, name, family):
+        if name.endswith("silent.test"):
+            with StuckLookup._lock:
+                StuckLookup.running += 1
+                StuckLookup.most_running = max(StuckLookup.most_running, StuckLookup.running)
+            try:
+                StuckLookup.released.wait(60)
+            finally:
+                with StuckLookup._lock:
+                    StuckLookup.running -= 1
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return [(socket.AF_INET, "192.0.2.77")]

@@ -8,7 +8,16 @@ from svc.dns.lookup import HostLookup
 from svc.dns.openapi import PATHS, SCHEMAS
 from svc.dns.resolver import DNSResolver
 from svc.dns.upstream import Nameserver, Upstream, as_nameservers, system_nameservers
-from svc.web.settings import SettingsSpec, as_bool, as_dotted, as_int, as_seconds, as_size, read_settings
+from svc.web.settings import (
+    SettingError,
+    SettingsSpec,
+    as_bool,
+    as_dotted,
+    as_int,
+    as_seconds,
+    as_size,
+    read_settings,
+)
 
 SETTINGS = SettingsSpec(
     "svc.dns",
@@ -22,10 +31,12 @@ SETTINGS = SettingsSpec(
     forward_client_subnet=(as_bool, False),
     lookup_backend=(as_dotted, "svc.dns.lookup:SystemLookup"),
     lookup_timeout=(as_seconds(0, 300), 5.0),
-    lookup_workers=(as_int(1, 1024), 16),
+    lookup_workers=(as_int(2, 1024), 16),
     bulk_max_lines=(as_int(1, 1_000_000), 10_000),
     bulk_max_bytes=(as_size, "2MiB"),
     bulk_concurrency=(as_int(1, 1024), 8),
+    bulk_workers=(as_int(1, 1023), None),
+    bulk_deadline=(as_seconds(0, 86400), 60.0),
 )
 
 # glibc's own fallback when resolv.conf names no nameserver.
@@ -41,8 +52,14 @@ def includeme(config):
     )
     config.registry.svc_dns_resolver = resolver
     config.registry.svc_dns_replies = ReplyMemo(settings.cache_size, settings.reply_memo_max_bytes)
+    bulk_workers = settings.bulk_workers or settings.lookup_workers // 2
+    if bulk_workers >= settings.lookup_workers:
+        raise SettingError(
+            f"setting svc.dns.bulk_workers = {bulk_workers} must be below svc.dns.lookup_workers "
+            f"= {settings.lookup_workers}, so that single lookups keep workers of their own"
+        )
     config.registry.svc_dns_lookup = HostLookup(
-        settings.lookup_backend(resolver), settings.lookup_workers, settings.lookup_timeout
+        settings.lookup_backend(resolver), settings.lookup_workers, settings.lookup_timeout, bulk_workers
     )
     config.add_route("dns.page", "/")
     config.add_route("dns.lookup", "/lookup")

@@ -115,7 +115,9 @@ def bulk(request):
     family = parse_family(_option(request, "family", "any"))
     strict = parse_strict(_option(request, "strict", "false"))
     lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
-    rows = csv_rows(request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency)
+    rows = csv_rows(
+        request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
+    )
     return Response(app_iter=rows, content_type="text/csv", charset="utf-8")
 
 
