@@ -4,7 +4,8 @@ import dns.rcode
 
 from svc.dns.names import query_name, query_type
 from svc.dns.resolver import Question
-from svc.web.problems import invalid_request
+from svc.dns.upstream import AnswerTooLarge
+from svc.web.problems import Problem, invalid_request
 
 _FLAG_VALUES = {"": False, "0": False, "false": False, "1": True, "true": True}
 
@@ -41,7 +42,12 @@ def _records(section):
 
 
 def answer_json(question, answer, recursion_desired=True):
-    """``answer`` to ``question`` as JSON; empty sections are left out, as Google does."""
+    """``answer`` to ``question`` as JSON; empty sections are left out, as Google does.
+
+    An answer too large for one DNS message is a 502: an upstream that sends one broke the protocol.
+    """
+    if isinstance(answer.error, AnswerTooLarge):
+        raise Problem(502, str(answer.error), slug="answer-too-large", title="Answer too large")
     message = answer.message
     body = {
         "Status": message.rcode(),

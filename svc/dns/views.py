@@ -13,6 +13,7 @@ from svc.dns.doh import (
     parse_query,
     question_of,
     read_post_body,
+    reply_key,
     reply_wire,
 )
 from svc.dns.jsonformat import answer_json, question_from_params
@@ -79,20 +80,21 @@ def dns_query(request):
             "give dns= (a base64url DNS query), or name= with Accept: application/dns-json",
             parameter="dns",
         )
-    replies = request.registry.svc_dns_replies
-    if media_type == DNS_MESSAGE:
-        replayed = replies.get(wire)
-        if replayed is not None:
-            return _wire_response(*replayed)
     if wire is None:
         message, question = None, question_from_params(params)
     else:
         message = parse_query(wire)
         question = question_of(message, _settings(request).forward_client_subnet)
+    if media_type == DNS_MESSAGE:
+        replies = request.registry.svc_dns_replies
+        key = reply_key(message, question)
+        replayed = replies.get(key, message.id)
+        if replayed is not None:
+            return _wire_response(*replayed)
     answer = request.registry.svc_dns_resolver.resolve(question)
     if media_type == DNS_MESSAGE:
         body = reply_wire(message, answer)
-        replies.put(wire, body, answer)
+        replies.put(key, body, answer)
         return _wire_response(body, cache_control(answer))
     recursion_desired = message is None or bool(message.flags & dns.flags.RD)
     body = json.dumps(answer_json(question, answer, recursion_desired)).encode("utf-8")
@@ -113,7 +115,9 @@ def bulk(request):
     family = parse_family(_option(request, "family", "any"))
     strict = parse_strict(_option(request, "strict", "false"))
     lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
-    rows = csv_rows(request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency)
+    rows = csv_rows(
+        request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
+    )
     return Response(app_iter=rows, content_type="text/csv", charset="utf-8")
 
 

@@ -37,25 +37,6 @@ def fresh_app():
     return TestApp(load("testing.ini"))
 
 
-@pytest.fixture
-def dns_app_ini(write_ini, dns_upstream):
-    """An ini of the dns piece alone at /dns, with the given settings, on the test DNS server."""
-
-    def make(**settings):
-        settings.setdefault("nameservers", dns_upstream.address)
-        lines = "".join(f"svc.dns.{key} = {value}\n" for key, value in settings.items())
-        lines += "svc.enforce_permissions = false\n"  # no auth filter in front of this ini
-        return write_ini(f"[app:dns]\nuse = egg:svc#dns\n{lines}\n[composite:main]\nuse = egg:svc#urlmap\n/dns = dns\n")
-
-    return make
-
-
-@pytest.fixture
-def dns_app(dns_app_ini):
-    """A TestApp of ``dns_app_ini``."""
-    return lambda **settings: TestApp(load(dns_app_ini(**settings)))
-
-
 def b64(wire):
     return base64.urlsafe_b64encode(wire).rstrip(b"=").decode()
 
@@ -875,7 +856,12 @@ class TestMounts:
             ("svc.dns.lookup_backend = no.such.module:Lookup", "svc.dns.lookup_backend"),
             ("svc.dns.lookup_backend = svc.dns.lookup:NoSuchLookup", "svc.dns.lookup_backend"),
             ("svc.dns.lookup_workers = 0", "svc.dns.lookup_workers"),
+            ("svc.dns.lookup_workers = 1", "svc.dns.lookup_workers"),
+            ("svc.dns.bulk_workers = 16", "svc.dns.bulk_workers"),
+            ("svc.dns.bulk_deadline = 0", "svc.dns.bulk_deadline"),
             ("svc.dns.bulk_max_bytes = lots", "svc.dns.bulk_max_bytes"),
+            ("svc.dns.cache_max_bytes = lots", "svc.dns.cache_max_bytes"),
+            ("svc.dns.reply_memo_max_bytes = 1 TB", "svc.dns.reply_memo_max_bytes"),
             ("svc.dns.nameserver = 192.0.2.53", "svc.dns.nameserver"),
             ("svc.net.anything = 1", "svc.net.anything"),
         ],
