@@ -16,6 +16,8 @@ requires = [
     "bcrypt>=4.1",
     "limits>=4.0",
     "pycurl>=7.45",
+    # the multi-process HTTP server of production.ini (egg:svc#granian, svc/web/server.py)
+    "granian>=2.8,<3",
 ]
 
 testing_extras = [
@@ -58,6 +60,9 @@ setup(
             "accesslog = svc.web.accesslog:filter_factory",
             "auth = svc.auth.middleware:filter_factory",
             "require = svc.auth.require:filter_factory",
+        ],
+        "paste.server_runner": [
+            "granian = svc.web.server:granian_server_runner",
         ],
         "console_scripts": [
             "svc-admin = svc.auth.cli:main",
