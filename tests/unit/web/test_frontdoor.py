@@ -1,5 +1,6 @@
 """The front door egg:svc#granian puts before the app (tests/server runs it on the real server)."""
 import io
+import os
 
 import pytest
 from webob import Request
@@ -62,3 +63,13 @@ class TestServerSettings:
         with pytest.raises(SettingError) as error:
             parse_settings(conf)
         assert next(iter(conf)).split("_")[0] in str(error.value)
+
+
+def test_the_development_certificate_is_made_once_and_granian_can_read_its_key(tmp_path):
+    from svc.web.server import development_certificate
+
+    cert, key = development_certificate(str(tmp_path / "devcert"))
+    assert open(key).read().startswith("-----BEGIN PRIVATE KEY-----")  # PKCS#8
+    made = os.path.getmtime(cert)
+    assert development_certificate(str(tmp_path / "devcert")) == (cert, key)
+    assert os.path.getmtime(cert) == made and (tmp_path / "devcert" / "ca.pem").exists()
