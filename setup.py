@@ -18,6 +18,8 @@ requires = [
     "pycurl>=7.45",
     # its frequency lists hold the common passwords new passwords are checked against
     "zxcvbn>=4.5",
+    # the multi-process HTTP server of production.ini (egg:svc#granian, svc/web/server.py)
+    "granian>=2.8,<3",
 ]
 
 testing_extras = [
@@ -60,6 +62,9 @@ setup(
             "accesslog = svc.web.accesslog:filter_factory",
             "auth = svc.auth.middleware:filter_factory",
             "require = svc.auth.require:filter_factory",
+        ],
+        "paste.server_runner": [
+            "granian = svc.web.server:granian_server_runner",
         ],
         "console_scripts": [
             "svc-admin = svc.auth.cli:main",
