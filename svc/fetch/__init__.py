@@ -9,7 +9,9 @@ from svc.fetch.cors import add_cors_headers, as_origins
 from svc.fetch.fetcher import Fetcher
 from svc.fetch.guard import DestinationPolicy, as_ports, as_rules
 from svc.fetch.headers import DEFAULT_STRIPPED, ResponseFilter
+from svc.fetch.loops import LoopGuard, deployment_mark
 from svc.fetch.openapi import PATHS, SCHEMAS
+from svc.fetch.slots import CallerSlots
 from svc.web.settings import (
     SettingsSpec,
     as_dotted,
@@ -43,6 +45,7 @@ SETTINGS = SettingsSpec(
     strip_response_headers=(as_list, DEFAULT_STRIPPED),
     engine=(as_dotted, "svc.fetch.curl.CurlEngine"),
     resolver=(as_dotted, "svc.fetch.resolver.SystemResolver"),
+    max_concurrent_per_user=(as_int(1, 4096), 2),
 )
 
 
@@ -52,6 +55,8 @@ class FetchService:
 
     fetcher: Fetcher
     response_filter: ResponseFilter
+    loops: LoopGuard
+    slots: CallerSlots
 
 
 def includeme(config):
@@ -63,7 +68,12 @@ def includeme(config):
     config.registry.svc_fetch = FetchService(
         Fetcher(policy, resolver, engine, settings, user_agent),
         ResponseFilter(settings.strip_response_headers),
+        LoopGuard(deployment_mark(config.get_settings())),
+        CallerSlots(settings.max_concurrent_per_user),
     )
+    loops = config.registry.svc_fetch.loops
+    # The Via of this request's fetches; FetchLoop (508) when svc itself sent the request.
+    config.add_request_method(lambda request: loops.outgoing_via(request.headers.get("Via")), "fetch_via", reify=True)
     config.add_route("fetch.root", "/")
     config.add_route("fetch.path", "/{target:[A-Za-z][A-Za-z0-9+.-]*:.*}")
     if settings.cors_origins:
@@ -73,9 +83,12 @@ def includeme(config):
     # A route's views are tried in the order they are added: the preflight's comes last.
     config.add_view(
         views.fetch_root, route_name="fetch.root", request_method=("GET", "HEAD", "POST"), renderer="json",
-        permission="fetch",
+        permission="fetch", decorator=views.guarded,
     )
-    config.add_view(views.fetch_path, route_name="fetch.path", request_method=("GET", "HEAD"), permission="fetch")
+    config.add_view(
+        views.fetch_path, route_name="fetch.path", request_method=("GET", "HEAD"), permission="fetch",
+        decorator=views.guarded,
+    )
     config.add_view(
         views.preflight_root, route_name="fetch.root", request_method="OPTIONS", permission=NO_PERMISSION_REQUIRED
     )
