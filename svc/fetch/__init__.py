@@ -7,7 +7,7 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from svc.fetch import views
 from svc.fetch.cors import add_cors_headers, as_origins
 from svc.fetch.fetcher import Fetcher
-from svc.fetch.guard import DestinationPolicy, as_ports, as_rules
+from svc.fetch.guard import DestinationPolicy, as_ports, as_proxy, as_rules
 from svc.fetch.headers import DEFAULT_STRIPPED, ResponseFilter
 from svc.fetch.loops import LoopGuard, deployment_mark
 from svc.fetch.openapi import PATHS, SCHEMAS
@@ -46,6 +46,7 @@ SETTINGS = SettingsSpec(
     engine=(as_dotted, "svc.fetch.curl.CurlEngine"),
     resolver=(as_dotted, "svc.fetch.resolver.SystemResolver"),
     max_concurrent_per_user=(as_int(1, 4096), 2),
+    proxy=(as_proxy, ""),
 )
 
 
@@ -61,7 +62,7 @@ class FetchService:
 
 def includeme(config):
     settings = read_settings(config, SETTINGS)
-    policy = DestinationPolicy(allow=settings.allow, deny=settings.deny, ports=settings.ports)
+    policy = DestinationPolicy(allow=settings.allow, deny=settings.deny, ports=settings.ports, proxy=settings.proxy)
     resolver = settings.resolver()
     engine = settings.engine(settings)
     user_agent = f"svc-fetch/{config.registry.svc_version}"
