@@ -33,7 +33,7 @@ def deployment_mark(settings):
         except OSError as exc:
             raise SettingError(
                 f"setting svc.auth.secret_file = {path!r} cannot be read ({exc.strerror}); "
-                f"the fetch piece derives its loop mark from it"
+                f"the fetch piece derives its loop mark from it; create it with: svc-admin <ini> init"
             ) from None
     key = secret.encode("utf-8") if secret else secrets.token_bytes(32)
     return "svc-" + hmac.new(key, b"svc.fetch loop mark", hashlib.sha256).hexdigest()[:32]
