@@ -56,7 +56,6 @@ class FetchService:
 
     fetcher: Fetcher
     response_filter: ResponseFilter
-    loops: LoopGuard
     slots: CallerSlots
 
 
@@ -69,10 +68,9 @@ def includeme(config):
     config.registry.svc_fetch = FetchService(
         Fetcher(policy, resolver, engine, settings, user_agent),
         ResponseFilter(settings.strip_response_headers),
-        LoopGuard(deployment_mark(config.get_settings())),
         CallerSlots(settings.max_concurrent_per_user),
     )
-    loops = config.registry.svc_fetch.loops
+    loops = LoopGuard(deployment_mark(config.get_settings()))
     # The Via of this request's fetches; FetchLoop (508) when svc itself sent the request.
     config.add_request_method(lambda request: loops.outgoing_via(request.headers.get("Via")), "fetch_via", reify=True)
     config.add_route("fetch.root", "/")
