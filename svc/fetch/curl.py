@@ -40,6 +40,7 @@ _TLS_ERRORS = {
     pycurl.E_SSL_CRL_BADFILE, pycurl.E_SSL_SHUTDOWN_FAILED,
 }
 _E_TOO_LARGE = getattr(pycurl, "E_TOO_LARGE", 100)  # libcurl 8.6+: a field grew past its limit
+_SUPPRESS_CONNECT_HEADERS = getattr(pycurl, "SUPPRESS_CONNECT_HEADERS", 265)  # libcurl 7.54+; pycurl has no name
 _HEADER_END = (b"\r\n", b"\n")
 # libcurl adds these on its own unless told not to: only the caller's go upstream.
 _SUPPRESSED = ("Accept", "Expect", "Content-Type", "Accept-Encoding")
@@ -53,8 +54,10 @@ class CurlEngine:
     def __init__(self, settings):
         idle_timeout = settings.pool_idle_timeout
         connections = settings.pool_connections
-        ca_bundle = settings.ca_bundle
-        self.pool = HandlePool(settings.pool_size, idle_timeout, lambda: _Handle(connections, idle_timeout, ca_bundle))
+        ca_bundle, proxy = settings.ca_bundle, settings.proxy
+        self.pool = HandlePool(
+            settings.pool_size, idle_timeout, lambda: _Handle(connections, idle_timeout, ca_bundle, proxy)
+        )
 
     def start(self, hop):
         transfer = _Transfer(self.pool, self.pool.get(), hop)
@@ -62,15 +65,18 @@ class CurlEngine:
             transfer.start()
             transfer.wait_for_headers()
             timings = transfer.timings()
+            length = transfer.announced_length()
             if transfer.result is not None:
                 # The whole body is in: the handle goes back to the pool before the body goes out.
                 body = [transfer.take_body()]
                 transfer.close()
-                return Exchange(transfer.status, transfer.headers, body, timings)
+                if hop.method != "HEAD":
+                    length = None if hop.decode else len(body[0])
+                return Exchange(transfer.status, transfer.headers, body, timings, length)
         except BaseException:
             transfer.close()
             raise
-        return Exchange(transfer.status, transfer.headers, transfer, timings)
+        return Exchange(transfer.status, transfer.headers, transfer, timings, length)
 
 
 class HandlePool:
@@ -124,11 +130,11 @@ class HandlePool:
 class _Handle:
     """A CurlMulti holding one easy handle, with what every hop shares set once.
 
-    ``header_lines`` and ``chunks`` receive libcurl's output; ``addresses`` are the
-    vetted addresses of the hop being sent, the only ones a socket may be opened to.
+    ``header_lines`` and ``chunks`` receive libcurl's output; ``addresses`` are the only
+    ones a socket may be opened to: the hop's vetted addresses, or the egress proxy's.
     """
 
-    def __init__(self, max_connections, idle_timeout, ca_bundle):
+    def __init__(self, max_connections, idle_timeout, ca_bundle, proxy):
         self.easy = easy = pycurl.Curl()
         self.multi = pycurl.CurlMulti()
         self.multi.setopt(pycurl.M_MAXCONNECTS, max_connections)
@@ -154,11 +160,24 @@ class _Handle:
         easy.setopt(pycurl.HEADERFUNCTION, self.header_lines.append)
         if ca_bundle:
             easy.setopt(pycurl.CAINFO, ca_bundle)
+        # Never http_proxy, HTTPS_PROXY, ALL_PROXY or NO_PROXY from the environment: only svc.fetch.proxy.
+        easy.setopt(pycurl.PROXY, proxy.url if proxy else "")
+        easy.setopt(pycurl.NOPROXY, "")
+        self.proxy = proxy
+        if proxy:
+            # Always a CONNECT tunnel, to the vetted address (prepare): the proxy resolves nothing.
+            easy.setopt(pycurl.HTTPPROXYTUNNEL, 1)
+            # The proxy's answer to CONNECT is not the upstream's head: keep it out of header_lines.
+            easy.setopt(_SUPPRESS_CONNECT_HEADERS, 1)
 
     def prepare(self, hop, remaining):
         """Set what differs from hop to hop, skipping what the previous hop already set."""
         easy, target = self.easy, hop.target
         self.addresses = hop.addresses
+        if self.proxy:
+            self.addresses = (self.proxy.address,)
+            first = hop.addresses[0]
+            easy.setopt(pycurl.CONNECT_TO, [f"::{f'[{first}]' if first.version == 6 else first}:{target.port}"])
         self.host = target.host
         self.refused = self.overflow = None
         self.max_body = hop.max_body
@@ -360,6 +379,14 @@ class _Transfer:
             handle.close()
             return
         self.pool.put(handle)
+
+    def announced_length(self):
+        """The Content-Length libcurl framed the body by and will hold the upstream to (-1, so
+        None, when chunked or close-delimited framing overrides or replaces it)."""
+        if self.hop.decode:
+            return None
+        size = self.handle.easy.getinfo(pycurl.CONTENT_LENGTH_DOWNLOAD_T)
+        return size if size >= 0 else None
 
     def timings(self):
         easy = self.handle.easy

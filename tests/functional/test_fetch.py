@@ -61,8 +61,9 @@ class TestPassthrough:
                 "X-Custom": "1",
             },
         )
-        assert set(echoed_headers(res)) == {"host", "user-agent"}
+        assert set(echoed_headers(res)) == {"host", "user-agent", "via"}
         assert echoed_headers(res)["user-agent"].startswith("svc-fetch/")
+        assert echoed_headers(res)["via"].startswith("1.1 svc-")
 
     @pytest.mark.parametrize("status", [404, 500, 503, 418])
     def test_upstream_errors_pass_through(self, fetch_app, upstream, status):

@@ -168,7 +168,8 @@ class TestEngine:
 
     @pytest.fixture
     def engine(self):
-        return CurlEngine(SimpleNamespace(pool_size=2, pool_connections=2, pool_idle_timeout=5, ca_bundle=None))
+        settings = SimpleNamespace(pool_size=2, pool_connections=2, pool_idle_timeout=5, ca_bundle=None, proxy=None)
+        return CurlEngine(settings)
 
     @staticmethod
     def hop(upstream, path):
