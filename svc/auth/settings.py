@@ -29,6 +29,15 @@ def as_networks(value):
     return tuple(ipaddress.ip_network(word, strict=False) for word in as_list(value))
 
 
+def as_mount_paths(value):
+    """Paths under the filter such as ``/legacy /wiki``, each starting with /."""
+    paths = tuple(as_list(value))
+    for path in paths:
+        if not path.startswith("/"):
+            raise ValueError(f"expected paths that start with /, not {path!r}")
+    return paths
+
+
 SETTINGS = SettingsSpec(
     "svc.auth",
     db_url=(as_text, None),
@@ -52,6 +61,8 @@ SETTINGS = SettingsSpec(
     throttle_storage=(as_text, "memory://"),
     trusted_proxies=(as_networks, ()),
     allow_legacy_hashes=(as_bool, False),
+    strip_headers=(as_list, ()),
+    pass_authorization=(as_mount_paths, ()),
 )
 
 
