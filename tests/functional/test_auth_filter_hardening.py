@@ -343,3 +343,11 @@ class TestIdentityHeaders:
     def test_svc_pieces_still_know_the_caller(self, foreign):
         foreign.user("alice")
         assert foreign.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)}).json["user"] == "alice"
+
+
+@pytest.mark.parametrize("key, value", [("svc.auth.pass_authorization", "legacy")])
+def test_a_malformed_setting_fails_at_start_up_naming_its_key(auth_conf, key, value):
+    from svc.web.settings import SettingError
+
+    with pytest.raises(SettingError, match=key.replace(".", r"\.")):
+        load("production.ini", **auth_conf, **{key: value})
