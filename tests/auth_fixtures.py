@@ -80,7 +80,7 @@ class AuthWorld:
         form["password"] = password
         if came_from is not None:
             form["came_from"] = came_from
-        return form.submit(headers={"Accept": "text/html"}, status="*")
+        return form.submit(headers={"Accept": "text/html", "Sec-Fetch-Site": "same-origin"}, status="*")
 
 
 def find_service(app):

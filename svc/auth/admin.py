@@ -1,5 +1,4 @@
 """The admin API under ``<auth mount>/admin``: what svc-admin does, over HTTP, for holders of ``admin``."""
-import json
 
 from pyramid.csrf import check_csrf_token
 from pyramid.httpexceptions import HTTPNoContent
@@ -10,7 +9,7 @@ from svc.auth.password_policy import InvalidPassword
 from svc.auth.permissions import UnknownPermission, check_grantable
 from svc.auth.store import AlreadyExists, NotFound, StoreError
 from svc.auth.views import auth_service
-from svc.web.params import query
+from svc.web.params import json_body, query
 from svc.web.problems import Problem, invalid_request
 
 ADMIN = "admin"
@@ -48,12 +47,7 @@ def _writing(request):
 
 
 def _json(request, *required, optional=()):
-    if request.content_type != "application/json":
-        raise Problem(415, "Send the body as application/json", slug="unsupported-media-type")
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid_request("the body is not valid JSON") from None
+    body = json_body(request)
     if not isinstance(body, dict):
         raise invalid_request("the body must be a JSON object")
     unknown = set(body) - set(required) - set(optional)

@@ -73,6 +73,13 @@ class Challenger:
         detail = f"Signed in as {identity.name}, who lacks {needs} this needs"
         return _problem(request, Problem(403, detail, slug="forbidden"))
 
+    def cross_site(self, request):
+        detail = (
+            "A signed-in browser may change things only from this site's own pages "
+            "(same Origin, or the X-CSRF-Token header)"
+        )
+        return _problem(request, Problem(403, detail, slug="cross-site-request", title="Cross-site request refused"))
+
     def malformed(self, request, detail):
         return _problem(request, Problem(400, detail, slug="malformed-credentials", title="Malformed credentials"))
 

@@ -36,6 +36,15 @@ def as_networks(value):
     return tuple(ipaddress.ip_network(word, strict=False) for word in as_list(value))
 
 
+def as_mount_paths(value):
+    """Paths under the filter such as ``/legacy /wiki``, each starting with /."""
+    paths = tuple(as_list(value))
+    for path in paths:
+        if not path.startswith("/"):
+            raise ValueError(f"expected paths that start with /, not {path!r}")
+    return paths
+
+
 SETTINGS = SettingsSpec(
     "svc.auth",
     db_url=(as_text, None),
@@ -63,6 +72,8 @@ SETTINGS = SettingsSpec(
     allow_legacy_hashes=(as_bool, False),
     # NIST SP 800-63B asks for 8 at the very least; see svc/auth/password_policy.py
     min_password_length=(as_int(8, 1024), 12),
+    strip_headers=(as_list, ()),
+    pass_authorization=(as_mount_paths, ()),
 )
 
 

@@ -6,8 +6,9 @@ from svc.fetch.envelope import envelope
 from svc.fetch.passthrough import passthrough_response
 from svc.fetch.request import json_request, passthrough_request, path_form_url
 from svc.fetch.slots import SlotHoldingBody
+from svc.web import RELAYED_KEY
 from svc.web.forms import form_page
-from svc.web.params import one_param, query
+from svc.web.params import json_body, one_param, query
 from svc.web.problems import invalid_request
 
 
@@ -46,8 +47,14 @@ def guarded(view):
 
 def _passthrough(request, url):
     method = "HEAD" if request.method == "HEAD" else "GET"
+    service = request.registry.svc_fetch
     fetched = _fetch(request, passthrough_request(url, method, _settings(request)))
-    return passthrough_response(fetched, request.registry.svc_fetch.response_filter)
+    return _relay(request, fetched, service)
+
+
+def _relay(request, fetched, service):
+    request.environ[RELAYED_KEY] = True  # the upstream's 401 is its own: the auth filter passes it on
+    return passthrough_response(fetched, service.response_filter)
 
 
 def fetch_root(request):
@@ -84,15 +91,12 @@ def fetch_path(request):
 
 def fetch_json(request):
     """``POST /fetch`` with a JSON request: passthrough, or the envelope."""
-    try:
-        doc = request.json_body
-    except ValueError:
-        raise invalid_request("the body must be a JSON object with at least a url") from None
+    doc = json_body(request, "the body must be a JSON object with at least a url")
     service = request.registry.svc_fetch
     fetch_request = json_request(doc, _settings(request))
     fetched = _fetch(request, fetch_request)
     if not fetch_request.envelope:
-        return passthrough_response(fetched, service.response_filter)
+        return _relay(request, fetched, service)
     return envelope(fetched, service.response_filter)
 
 

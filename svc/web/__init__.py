@@ -4,6 +4,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from svc.web.settings import SettingsSpec, as_bool, as_list, read_settings
 
+# Set in the environ by a view whose response relays another server's answer (fetch's
+# passthrough), so that the auth filter never takes that server's 401 for svc's own.
+RELAYED_KEY = "svc.relayed"
+
 SETTINGS = SettingsSpec(
     "svc",
     debug=(as_bool, False),

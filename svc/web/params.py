@@ -1,5 +1,7 @@
 """Reading request parameters, with a 400 problem when they are missing or repeated."""
-from svc.web.problems import invalid_request
+import json
+
+from svc.web.problems import Problem, invalid_request
 
 
 def query(request):
@@ -18,3 +20,14 @@ def one_param(request, name):
     if len(values) > 1:
         raise invalid_request(f"give the query parameter {name} once", parameter=name)
     return values[0]
+
+
+def json_body(request, invalid="the body is not valid JSON"):
+    """The decoded JSON body. Only ``application/json`` is read (a 415 otherwise), so a page on
+    another site cannot send it as a form or text/plain without a CORS preflight."""
+    if request.content_type != "application/json":
+        raise Problem(415, "Send the body as application/json", slug="unsupported-media-type")
+    try:
+        return json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        raise invalid_request(invalid) from None
