@@ -9,7 +9,7 @@ from webob import Request
 
 from svc.auth.challenge import Challenger
 from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
-from svc.auth.identity import IDENTITY_KEY, LOGIN_URL_KEY, SERVICE_KEY, SPOOFABLE_KEYS
+from svc.auth.identity import IDENTITY_KEY, LOGIN_URL_KEY, NEEDED_KEY, SERVICE_KEY, SPOOFABLE_KEYS
 from svc.auth.require import PermissionDenied
 from svc.auth.service import AuthService, InvalidToken, SignInRefused, Throttled
 from svc.auth.settings import auth_settings
@@ -30,6 +30,7 @@ class AuthFilter:
         self.challenger = Challenger(service.settings.realm, service.settings.login_path)
         self.max_authorization = service.settings.max_authorization_bytes
         self.svc_pieces = getattr(app, "svc_pieces", ())  # the index sees through the filter
+        self.svc_access = getattr(app, "svc_access", None)
 
     def __call__(self, environ, start_response):
         for key in SPOOFABLE_KEYS:
@@ -95,7 +96,7 @@ class AuthFilter:
         status, headers, exc_info = started
         if status.startswith("401") and not _has_challenge(headers):
             _close(body)  # the app's own 401 body is replaced, so it is closed here
-            response = self.challenger.challenge(request, identity)
+            response = self.challenger.challenge(request, identity, environ.get(NEEDED_KEY))
             response.headerlist.extend(extra_headers)
             return response(environ, start_response)
         start_response(status, headers + extra_headers if extra_headers else headers, exc_info)
@@ -105,7 +106,7 @@ class AuthFilter:
 
     def denied(self, request, identity, permission):
         if identity is None:
-            return self.challenger.challenge(request, None)
+            return self.challenger.challenge(request, None, permission)
         return self.challenger.forbidden(request, identity, permission)
 
 
