@@ -16,6 +16,8 @@ requires = [
     "bcrypt>=4.1",
     "limits>=4.0",
     "pycurl>=7.45",
+    # Swagger UI's assets for the API pages (served by svc, no CDN); follows Swagger UI's releases.
+    "swagger-ui-py>=25.7",
 ]
 
 testing_extras = [
@@ -36,7 +38,7 @@ setup(
     description="Pluggable Pyramid service for networking chores",
     packages=find_namespace_packages(include=["svc", "svc.*"]),
     include_package_data=True,
-    package_data={"": ["*.jinja2", "*.css", "*.ico", "*.mako"]},
+    package_data={"": ["*.jinja2", "*.css", "*.ico", "*.mako", "*.js"]},
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,

@@ -108,3 +108,32 @@ class TestIndex:
     def test_no_section_column(self, prod):
         page = prod.app.get("/", headers=BROWSER)
         assert "Section" not in [th.text for th in page.html.select("table.mounts th")]
+
+
+class TestAPIPage:
+    @pytest.mark.parametrize("mount", ["", "/url", "/dns", "/fetch", "/net", "/auth"])
+    def test_each_mount_has_one_served_locally(self, testing_app, mount):
+        page = testing_app.get(mount + "/api", headers=BROWSER)
+        ui = page.html.select_one("#swagger-ui")
+        assert ui["data-url"] == "openapi.json"  # relative, so a remount needs no change
+        assets = [s["src"] for s in page.html.select("script[src]")] + [
+            link["href"] for link in page.html.select("link[rel=stylesheet]")
+        ]
+        assert any("swagger-ui-bundle.js" in a for a in assets)
+        for asset in assets:
+            assert asset.startswith(mount + "/"), asset  # never a CDN
+            assert testing_app.get(asset).status_int == 200
+
+    def test_linked_from_the_index_and_each_pieces_page(self, testing_app):
+        index = testing_app.get("/", headers=BROWSER)
+        links = {a["href"] for a in index.html.select("table.mounts a")}
+        assert {"/api", "/url/api", "/dns/api", "/auth/api"} <= links
+        for page in ("/url/", "/dns/", "/fetch/", "/net/"):
+            api = testing_app.get(page, headers=BROWSER).html.select("p.api a")
+            assert page + "api" in [a["href"] for a in api]
+
+    def test_a_remounted_piece(self, write_ini):
+        app = TestApp(load(write_ini(REMOUNT_INI)))
+        page = app.get("/tools/url/api", headers=BROWSER)
+        assert page.html.select_one("script[src*=swagger-ui-bundle]")["src"].startswith("/tools/url/")
+        assert app.get("/tools/url/openapi.json").json["paths"]["/api"]
