@@ -30,6 +30,8 @@ testing_extras = [
     # dnspython's own DoH client (dns.query.https), which the tests point at svc
     "dnspython[doh]>=2.9",
     "trustme",
+    # tests/browser drives Debian's chromium with it (never `playwright install`, which downloads a browser)
+    "playwright>=1.45",
 ]
 
 setup(
