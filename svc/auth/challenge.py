@@ -49,12 +49,15 @@ class Challenger:
     def login_url(self, environ):
         return environ.get("SCRIPT_NAME", "") + self.login_path
 
-    def challenge(self, request, identity):
-        """The answer to an app's bare 401."""
+    def challenge(self, request, identity, permission=None):
+        """The answer to an app's bare 401; ``permission``, when known, tells the sign-in page why."""
         if identity is not None:
             return self.forbidden(request, identity)
         if is_browser(request):
-            location = self.login_url(request.environ) + "?" + urlencode({"came_from": came_from_of(request.environ)})
+            query = {"came_from": came_from_of(request.environ)}
+            if permission:
+                query["needs"] = permission
+            location = self.login_url(request.environ) + "?" + urlencode(query)
             return Response(status=302, location=location, cache_control="no-store")
         return self.unauthorized(
             request,

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 IDENTITY_KEY = "svc.identity"  # the Identity of the caller, or None when anonymous
 SERVICE_KEY = "svc.auth"  # the AuthService, for the sign-in pages (like repoze.who.api)
 LOGIN_URL_KEY = "svc.auth.login_url"  # where the sign-in form is, for the pages' "sign in" link
+NEEDED_KEY = "svc.auth.needed"  # the permission an anonymous caller was refused, for the sign-in page
 # Identity headers a client could send to impersonate someone, as forward-auth proxies
 # (oauth2-proxy, Authelia, ...) name them; only the filter sets identity. A trailing * is a prefix.
 IDENTITY_HEADERS = (

@@ -12,7 +12,7 @@ from webob import Request
 
 from svc.auth.challenge import Challenger
 from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
-from svc.auth.identity import IDENTITY_HEADERS, IDENTITY_KEY, LOGIN_URL_KEY, SERVICE_KEY, environ_keys
+from svc.auth.identity import IDENTITY_HEADERS, IDENTITY_KEY, LOGIN_URL_KEY, NEEDED_KEY, SERVICE_KEY, environ_keys
 from svc.auth.login_path import login_path
 from svc.auth.origin import SAFE_METHODS, is_same_origin
 from svc.auth.permissions import declared_permissions
@@ -41,6 +41,7 @@ class AuthFilter:
         settings = service.settings
         self.strip_keys, self.strip_prefixes = environ_keys(IDENTITY_HEADERS + settings.strip_headers)
         self.pass_paths = tuple((p.rstrip("/"), normalise_path(p).rstrip("/")) for p in settings.pass_authorization)
+        self.svc_access = getattr(app, "svc_access", None)
 
     def __call__(self, environ, start_response):
         self.strip(environ)
@@ -134,7 +135,7 @@ class AuthFilter:
         status, headers, exc_info = started
         if status.startswith("401") and not _has_challenge(headers) and not environ.get(RELAYED_KEY):
             _close(body)  # the app's own 401 body is replaced, so it is closed here
-            response = self.challenger.challenge(request, identity)
+            response = self.challenger.challenge(request, identity, environ.get(NEEDED_KEY))
             response.headerlist.extend(extra_headers)
             return response(environ, start_response)
         start_response(status, headers + extra_headers if extra_headers else headers, exc_info)
@@ -144,7 +145,7 @@ class AuthFilter:
 
     def denied(self, request, identity, permission):
         if identity is None:
-            return self.challenger.challenge(request, None)
+            return self.challenger.challenge(request, None, permission)
         return self.challenger.forbidden(request, identity, permission)
 
 

@@ -44,7 +44,11 @@ PATHS = {
             "summary": "The sign-in form (a GET never accepts credentials)",
             "parameters": [
                 {"name": "came_from", "in": "query", "required": False, "schema": {"type": "string"},
-                 "description": "A path on this site to return to; anything else becomes /"}
+                 "description": "A path on this site to return to; anything else becomes /"},
+                {"name": "needs", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "The permission came_from needs; shown only when a mounted app declares it"},
+                {"name": "signed_out", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "Present after signing out: the page says so"},
             ],
             "responses": {"200": {"description": "HTML form", "content": HTML}},
         },

@@ -14,7 +14,7 @@ _CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
 
 
 def read_lines(request, max_lines, max_bytes):
-    """The non-blank lines of a ``text/plain`` body or of the ``file`` field of a form upload.
+    """The non-blank lines of a ``text/plain`` body, or of the ``file`` or ``names`` field of a form.
 
     Lines starting with ``#`` are comments. Too many lines or bytes is a 413, refused before
     a lookup starts (a streamed response cannot change its status later).
@@ -46,14 +46,29 @@ def read_lines(request, max_lines, max_bytes):
 
 
 def _uploaded_file(request, max_bytes):
+    """The ``file`` field's content or, when no file was chosen, the ``names`` field (a textarea)."""
     try:
-        field = request.POST.get("file")
+        form = request.POST
     except ValueError as exc:  # the multipart body does not parse
         raise invalid_request(f"the form upload is malformed: {exc}") from None
+    fields = [form.get(name) for name in ("file", "names")]
+    if all(field is None for field in fields):
+        raise invalid_request("the form has no file field and no names field; upload the names as file")
+    data = b""
+    for field in fields:
+        data = _field_bytes(field, max_bytes)
+        if data.strip():
+            break
+    return data
+
+
+def _field_bytes(field, max_bytes):
     if field is None:
-        raise invalid_request("the form has no file field; upload the names as file")
+        return b""
     if isinstance(field, str):
         return field.encode("utf-8")
+    if isinstance(field, bytes):  # a file input with no file chosen
+        return field
     return field.file.read(max_bytes + 1)
 
 

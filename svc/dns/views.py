@@ -1,6 +1,9 @@
 import json
 
 import dns.flags
+import dns.rcode
+import dns.rdatatype
+from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -18,7 +21,8 @@ from svc.dns.doh import (
 )
 from svc.dns.jsonformat import answer_json, question_from_params
 from svc.dns.lookup import lookup_host, parse_family, parse_strict, reverse_names
-from svc.web.forms import form_page
+from svc.web.errors import wants_html
+from svc.web.forms import form_page, form_problem
 from svc.web.params import one_param, query
 from svc.web.problems import Problem, invalid_request
 
@@ -112,9 +116,15 @@ def _wire_response(body, control):
 @view_config(route_name="dns.bulk", request_method="POST", permission="dns")
 def bulk(request):
     settings = _settings(request)
-    family = parse_family(_option(request, "family", "any"))
-    strict = parse_strict(_option(request, "strict", "false"))
-    lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
+    try:
+        family = parse_family(_option(request, "family", "any"))
+        strict = parse_strict(_option(request, "strict", "false"))
+        lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
+    except Problem as exc:
+        if not wants_html(request):
+            raise
+        # The bulk form's mistake shows on the form's page, with its status.
+        return render_to_response("dns.jinja2", _page_helpers(form_problem(request, exc)), request, response=request.response)
     rows = csv_rows(
         request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
     )
@@ -124,4 +134,9 @@ def bulk(request):
 @view_config(route_name="dns.page", request_method="GET", renderer="dns.jinja2", permission="dns")
 def page(request):
     """The forms for people; they show the same results and errors as the API."""
-    return form_page(request, [("host", lookup), ("ip", reverse), ("name", resolve)])
+    return _page_helpers(form_page(request, [("host", lookup), ("ip", reverse), ("name", resolve)]))
+
+
+def _page_helpers(values):
+    """The page shows record types and response codes by name, as dig does."""
+    return {**values, "type_text": dns.rdatatype.to_text, "rcode_text": dns.rcode.to_text}

@@ -30,3 +30,5 @@ def includeme(config):
     config.add_static_view("static", "svc:static/", cache_max_age=3600)
     config.include("svc.web.openapi")
     config.include("svc.web.errors")
+    # request.nav: the header's links to the index, who-am-I and sign-out.
+    config.include("svc.web.forms")

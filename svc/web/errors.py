@@ -83,10 +83,15 @@ def route_rules(request):
     route = request.matched_route
     if route is None:
         return _NO_RULES
-    table = getattr(request.registry, "svc_route_rules", None)
+    return declared_route_rules(request.registry).get(route.name, _NO_RULES)
+
+
+def declared_route_rules(registry):
+    """Route name -> RouteRules, for every route of the app."""
+    table = getattr(registry, "svc_route_rules", None)
     if table is None:
-        table = request.registry.svc_route_rules = _route_rules(request.registry)
-    return table.get(route.name, _NO_RULES)
+        table = registry.svc_route_rules = _route_rules(registry)
+    return table
 
 
 def _route_rules(registry):

@@ -56,6 +56,18 @@ def add_openapi(config, paths, schemas=None):
     doc["components"]["schemas"].update(schemas or {})
 
 
+API_PAGE = {
+    "get": {
+        "summary": "Browse and try this mount's API (Swagger UI, served by svc itself)",
+        "responses": {"200": {"description": "HTML page", "content": HTML}},
+    }
+}
+
+
+def api_page_view(request):
+    return {}
+
+
 def openapi_view(request):
     doc = request.registry.svc_openapi
     return {
@@ -78,3 +90,8 @@ def includeme(config):
     config.add_directive("add_openapi", add_openapi)
     config.add_route("openapi", "/openapi.json")
     config.add_view(openapi_view, route_name="openapi", renderer="json", request_method="GET")
+    # Swagger UI's assets come from the swagger-ui-py package, served by svc: no CDN.
+    config.add_static_view("swagger-ui", "swagger_ui:static/", cache_max_age=86400)
+    config.add_route("api", "/api")
+    config.add_view(api_page_view, route_name="api", renderer="api.jinja2", request_method="GET")
+    config.registry.svc_openapi["paths"]["/api"] = API_PAGE

@@ -690,8 +690,16 @@ class TestBulk:
         assert dns_upstream.queries == []
 
     def test_multipart_without_the_file_field(self, testing_app):
-        res = testing_app.post("/dns/bulk", {"names": "a.test"}, upload_files=[("other", "x.txt", b"a")], status=400)
+        res = testing_app.post("/dns/bulk", {"other": "a.test"}, upload_files=[("other", "x.txt", b"a")], status=400)
         assert "no file field" in res.json["detail"]
+
+    def test_multipart_names_field_when_no_file_was_chosen(self, testing_app):
+        res = testing_app.post("/dns/bulk", {"names": "a.test\r\ndual.test"}, upload_files=[("file", "", b"")])
+        assert [row[0] for row in csv_rows(res.body)[1:]] == ["a.test", "dual.test"]
+
+    def test_an_empty_form_is_400_for_programs(self, testing_app):
+        res = testing_app.post("/dns/bulk", {"names": ""}, upload_files=[("file", "", b"")], status=400)
+        assert res.content_type == PROBLEM and "no names given" in res.json["detail"]
 
     def test_declared_length_over_the_limit_is_refused_before_reading(self, testing_app):
         request = BaseRequest.blank("/dns/bulk", method="POST", content_type="text/plain")
@@ -778,7 +786,7 @@ class TestPage:
     )
     def test_forms_show_the_api_results(self, testing_app, params, shown):
         res = testing_app.get("/dns/", params, headers={"Accept": "text/html"})
-        assert shown in res.html.select_one("table.result").text
+        assert shown in " ".join(table.text for table in res.html.select("table"))
 
     def test_errors_show_with_the_values_kept(self, testing_app):
         res = testing_app.get("/dns/", {"host": "a" * 64 + ".test"}, headers={"Accept": "text/html"}, status=400)
@@ -793,6 +801,32 @@ class TestPage:
         assert form.action == "/dns/bulk" and form.enctype == "multipart/form-data"
         form["file"] = ("names.txt", b"a.test\n")
         assert csv_rows(form.submit().body)[1] == ["a.test", "4", "192.0.2.1", ""]
+
+    def test_bulk_form_takes_typed_names(self, testing_app):
+        form = testing_app.get("/dns/", headers={"Accept": "text/html"}).forms[3]
+        assert "one per line" in form.html.select_one("label:has(textarea)").text
+        form["names"] = "a.test\ndual.test\n"
+        assert [row[0] for row in csv_rows(form.submit().body)[1:]] == ["a.test", "dual.test"]
+
+    def test_bulk_form_with_no_input_is_400_on_the_page(self, testing_app):
+        form = testing_app.get("/dns/", headers={"Accept": "text/html"}).forms[3]
+        res = form.submit(headers={"Accept": "text/html"}, status=400)
+        assert res.content_type == "text/html"
+        assert "no names given" in res.html.select_one("p.problem").text
+        assert res.html.select_one("textarea[name=names]") is not None
+
+    def test_lookup_is_a_table_of_addresses(self, testing_app):
+        res = testing_app.get("/dns/", {"host": "dual.test"}, headers={"Accept": "text/html"})
+        rows = [[c.text.strip() for c in tr.select("td")] for tr in res.html.select("table.addresses tbody tr")]
+        assert ["6", "2001:db8::2"] in rows and ["4", "192.0.2.2"] in rows
+        assert "{" not in res.html.select_one("main").text
+
+    def test_resolve_is_a_table_of_records(self, testing_app):
+        res = testing_app.get("/dns/", {"name": "mx.test", "type": "MX"}, headers={"Accept": "text/html"})
+        rows = [[c.text.strip() for c in tr.select("td")] for tr in res.html.select("table.records tbody tr")]
+        assert rows and rows[0][1:2] == ["MX"] and rows[0][3] == "10 mail.test."
+        assert "NOERROR" in res.html.select_one("table.result").text
+        assert "{" not in res.html.select_one("main").text
 
 
 class TestMounts:
