@@ -853,7 +853,7 @@ class TestLoginPath:
     def test_auth_remounted_at_account(self, write_ini):
         app = TestApp(load(write_ini(ACCOUNT_INI)))
         response = app.get("/net/interfaces", headers=BROWSER, status=302)
-        assert response.headers["Location"] == "http://localhost/account/login?came_from=%2Fnet%2Finterfaces"
+        assert response.headers["Location"] == "http://localhost/account/login?came_from=%2Fnet%2Finterfaces&needs=net"
         assert "/account/login" in app.get("/net/interfaces", status=401).json["detail"]
         app.get("/account/login", headers=BROWSER, status=200)
 

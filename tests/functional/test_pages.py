@@ -39,7 +39,7 @@ class TestNavigation:
         app, _ = signed_in(prod)
         page = app.get("/url/", headers=BROWSER)
         form = next(f for f in page.forms.values() if f.action == "/auth/logout")
-        done = form.submit(headers=BROWSER, status=303).follow(headers=BROWSER)
+        done = form.submit(headers={**BROWSER, "Sec-Fetch-Site": "same-origin"}, status=303).follow(headers=BROWSER)
         assert "You are signed out" in done.html.select_one("main").text
         assert header(done).select_one("form.logout") is None
         app.get("/auth/whoami", status=401)
