@@ -169,3 +169,7 @@ def test_a_latin1_query_is_still_relayed_by_path_form_fetch(testing_app, upstrea
     res = testing_app.get(f"/fetch/{upstream.named}/echo?q=caf%E9", status="*")
     assert res.status_int == 200, res.text
     assert res.json["query"] == "q=caf%E9"
+
+
+def test_a_utf8_path_is_still_served(testing_app):
+    assert testing_app.get("/hello/caf%C3%A9").text == "Hello WWW, hey café"
