@@ -173,3 +173,10 @@ def test_a_latin1_query_is_still_relayed_by_path_form_fetch(testing_app, upstrea
 
 def test_a_utf8_path_is_still_served(testing_app):
     assert testing_app.get("/hello/caf%C3%A9").text == "Hello WWW, hey café"
+
+
+def test_undecodable_path_is_refused_with_the_access_log_off(testing_app, caplog):
+    caplog.set_level(logging.WARNING, logger="svc.access")
+    res = testing_app.get("/anything/%ff", status="*")
+    assert res.status_int == 400
+    assert res.content_type == PROBLEM
