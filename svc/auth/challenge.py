@@ -4,6 +4,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from webob import Response
 
 from svc.web.problems import Problem, problem_json_response
+from svc.web.request import raw_path
 
 MAX_CAME_FROM = 2048
 
@@ -106,6 +107,6 @@ def sign_in_busy(retry_after, detail):
 
 
 def _problem(request, problem):
-    response = problem_json_response(problem, instance=request.path)
+    response = problem_json_response(problem, instance=raw_path(request.environ))
     response.cache_control = "no-store"
     return response

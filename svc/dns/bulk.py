@@ -47,10 +47,7 @@ def read_lines(request, max_lines, max_bytes):
 
 def _uploaded_file(request, max_bytes):
     """The ``file`` field's content or, when no file was chosen, the ``names`` field (a textarea)."""
-    try:
-        form = request.POST
-    except ValueError as exc:  # the multipart body does not parse
-        raise invalid_request(f"the form upload is malformed: {exc}") from None
+    form = request.POST  # a body that does not parse is svc's request's 400
     fields = [form.get(name) for name in ("file", "names")]
     if all(field is None for field in fields):
         raise invalid_request("the form has no file field and no names field; upload the names as file")

@@ -5,6 +5,7 @@ from pyramid.view import view_config
 
 from svc.config import PIECES
 from svc.web.mounts import ENVIRON_KEY, declared_access
+from svc.web.params import query
 from svc.web.problems import Problem
 
 _FAVICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "favicon.ico")
@@ -16,7 +17,7 @@ def greeting(name):
 
 @view_config(route_name="home.hello", request_method="GET")
 def hello(request):
-    name = request.GET.get("name")
+    name = query(request).get("name")
     if not name:
         raise Problem(404, "No name given: add ?name=you or use /hello/you", slug="no-name")
     return Response(greeting(name), content_type="text/plain", charset="utf-8")

@@ -25,6 +25,7 @@ def includeme(config):
     except PackageNotFoundError:  # running from a tree that was never installed
         registry.svc_version = "0"
     read_settings(config, SETTINGS)
+    config.include("svc.web.request")
     config.include("pyramid_jinja2")
     config.add_jinja2_search_path("svc:templates")
     config.add_static_view("static", "svc:static/", cache_max_age=3600)

@@ -7,6 +7,7 @@ from typing import NamedTuple
 from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPException, HTTPForbidden
 from pyramid.renderers import render_to_response
+from pyramid.security import NO_PERMISSION_REQUIRED
 
 from svc.web.problems import Problem, problem_json_response, status_problem
 
@@ -106,8 +107,10 @@ def _route_rules(registry):
             allowed.add("HEAD")  # Pyramid answers HEAD with the GET view
         methods.setdefault(route, set()).update(allowed)
         for related in entry["related"]:
-            if related.category_name == "permissions" and isinstance(related["value"], str):
-                permissions.setdefault(route, set()).add(related["value"])
+            value = related["value"] if related.category_name == "permissions" else None
+            # A view open to all (CORS preflights) hides no method behind a permission.
+            if isinstance(value, str) and value != NO_PERMISSION_REQUIRED:
+                permissions.setdefault(route, set()).add(value)
     return {
         route: RouteRules(tuple(sorted(allowed)), tuple(sorted(permissions.get(route, ()))))
         for route, allowed in methods.items()
