@@ -152,6 +152,7 @@ def test_auth_filter_without_the_outer_filter_answers_for_an_undecodable_path(wr
 
         [filter:auth]
         use = egg:svc#auth
+        svc.auth.login_path = /login
 
         [app:home]
         use = egg:svc#home

@@ -25,6 +25,8 @@ svc.fetch.deny = 0.0.0.0/0 ::/0
 svc.fetch.max_response_size = 4MiB
 svc.fetch.total_timeout = 2
 svc.fetch.pool_idle_timeout = 0.5
+# One client in a loop: a stream it dropped may hold its slot a moment after it moved on.
+svc.fetch.max_concurrent_per_user = 64
 """
 
 
