@@ -8,6 +8,7 @@ from svc.dns.lookup import HostLookup
 from svc.dns.openapi import PATHS, SCHEMAS
 from svc.dns.resolver import DNSResolver
 from svc.dns.upstream import Nameserver, Upstream, as_nameservers, system_nameservers
+from svc.web.negotiation import add_vary
 from svc.web.settings import (
     SettingError,
     SettingsSpec,
@@ -76,4 +77,4 @@ def vary_on_accept(event):
     """Every response of /dns-query depends on Accept (wire or JSON), errors included."""
     route = event.request.matched_route
     if route is not None and route.name == "dns.query":
-        event.response.vary = tuple(dict.fromkeys((*(event.response.vary or ()), "Accept")))
+        add_vary(event.response, "Accept")

@@ -20,10 +20,10 @@ from svc.dns.doh import (
     reply_wire,
 )
 from svc.dns.jsonformat import answer_json, question_from_params
-from svc.dns.lookup import lookup_host, parse_family, parse_strict, reverse_names
-from svc.web.errors import wants_html
+from svc.dns.lookup import lookup_host, parse_family, reverse_names
+from svc.web.negotiation import wants_html
 from svc.web.forms import form_page, form_problem
-from svc.web.params import one_param, query
+from svc.web.params import flag, one_param, query
 from svc.web.problems import Problem, invalid_request
 
 # What /dns-query can answer in; application/json is what a browser or curl asks for by habit.
@@ -48,7 +48,7 @@ def _option(request, name, default):
 def lookup(request):
     host = one_param(request, "host")
     family = parse_family(_option(request, "family", "any"))
-    strict = parse_strict(_option(request, "strict", "false"))
+    strict = flag(_option(request, "strict", "false"), "strict")
     return lookup_host(request.registry.svc_dns_lookup, host, family, strict)
 
 
@@ -118,7 +118,7 @@ def bulk(request):
     settings = _settings(request)
     try:
         family = parse_family(_option(request, "family", "any"))
-        strict = parse_strict(_option(request, "strict", "false"))
+        strict = flag(_option(request, "strict", "false"), "strict")
         lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
     except Problem as exc:
         if not wants_html(request):
