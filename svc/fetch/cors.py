@@ -30,7 +30,7 @@ def as_origins(value):
 def allowed_origin(request):
     """The value for Access-Control-Allow-Origin, or None."""
     origin = request.headers.get("Origin")
-    allowed = request.registry.settings["svc.fetch"].cors_origins
+    allowed = request.fetch_settings.cors_origins
     if not origin or not allowed:
         return None
     if "*" in allowed:
