@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from svc.web.settings import as_list
+
 log = logging.getLogger(__name__)
 
 _V4 = ipaddress.IPv4Network
@@ -115,7 +117,7 @@ class Rules:
 
 def as_rules(value):
     """A list of CIDRs, addresses and host names (``.example.com`` also matches subdomains)."""
-    words = value if isinstance(value, (list, tuple)) else re.split(r"[\s,]+", str(value))
+    words = as_list(value)
     networks, names, suffixes = [], set(), []
     for word in (w.strip().lower() for w in words):
         if not word:
@@ -152,9 +154,7 @@ def as_ports(value):
     if isinstance(value, Ports):
         return value
     ranges = []
-    for word in re.split(r"[\s,]+", str(value).strip()):
-        if not word:
-            continue
+    for word in as_list(value):
         low, _, high = word.partition("-")
         low, high = int(low), int(high or low)
         if not 0 < low <= high < 65536:

@@ -16,7 +16,13 @@ SETTINGS = SettingsSpec(
 )
 
 
+def provide(config, name, value):
+    """``request.<name>`` is ``value``, built once at start-up: how a piece hands its views its services."""
+    config.add_request_method(lambda request: value, name, reify=True)
+
+
 def includeme(config):
+    config.add_directive("provide", provide)
     registry = config.registry
     registry.svc_setting_specs = {}
     registry.svc_pieces = []
