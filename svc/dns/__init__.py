@@ -7,7 +7,7 @@ from svc.dns.doh import ReplyMemo
 from svc.dns.lookup import HostLookup
 from svc.dns.openapi import PATHS, SCHEMAS
 from svc.dns.resolver import DNSResolver
-from svc.dns.upstream import Nameserver, Upstream, as_nameservers, system_nameservers
+from svc.dns.upstream import Nameserver, Upstream, as_nameservers, nameservers_answer, system_nameservers
 from svc.web.settings import (
     SettingError,
     SettingsSpec,
@@ -37,6 +37,7 @@ SETTINGS = SettingsSpec(
     bulk_concurrency=(as_int(1, 1024), 8),
     bulk_workers=(as_int(1, 1023), None),
     bulk_deadline=(as_seconds(0, 86400), 60.0),
+    ready_required=(as_bool, False),
 )
 
 # glibc's own fallback when resolv.conf names no nameserver.
@@ -61,6 +62,8 @@ def includeme(config):
     config.registry.svc_dns_lookup = HostLookup(
         settings.lookup_backend(resolver), settings.lookup_workers, settings.lookup_timeout, bulk_workers
     )
+    # /readyz asks the nameservers one question; it fails readiness only if ready_required.
+    config.add_readiness_check("dns.nameservers", nameservers_answer(nameservers), settings.ready_required)
     config.add_route("dns.page", "/")
     config.add_route("dns.lookup", "/lookup")
     config.add_route("dns.reverse", "/reverse")
