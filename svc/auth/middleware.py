@@ -14,6 +14,7 @@ from svc.auth.challenge import Challenger
 from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
 from svc.auth.identity import IDENTITY_HEADERS, IDENTITY_KEY, LOGIN_URL_KEY, NEEDED_KEY, SERVICE_KEY, environ_keys
 from svc.auth.login_path import login_path
+from svc.auth.metrics import ActiveSessions, sign_in
 from svc.auth.readiness import readiness_checks
 from svc.auth.origin import SAFE_METHODS, is_same_origin
 from svc.auth.permissions import declared_permissions
@@ -44,6 +45,7 @@ class AuthFilter:
         self.pass_paths = tuple((p.rstrip("/"), normalise_path(p).rstrip("/")) for p in settings.pass_authorization)
         self.svc_access = getattr(app, "svc_access", None)
         self.svc_readiness = readiness_checks(service)  # egg:svc#ops finds them here
+        self.svc_collectors = (ActiveSessions(service),)  # ... and its scrape-time metrics
 
     def __call__(self, environ, start_response):
         self.strip(environ)
@@ -123,8 +125,10 @@ class AuthFilter:
             return None, cookie_headers  # a scheme of the app's own, such as Digest
         if isinstance(credentials, BasicCredentials):
             client = client_ip(environ, self.service.settings.trusted_proxies)
-            return self.service.from_basic(header, credentials, client), cookie_headers
-        return self.service.from_bearer(credentials.token), cookie_headers
+            with sign_in("basic"):
+                return self.service.from_basic(header, credentials, client), cookie_headers
+        with sign_in("bearer"):
+            return self.service.from_bearer(credentials.token), cookie_headers
 
     def call_app(self, environ, request, identity, extra_headers, start_response):
         started = []

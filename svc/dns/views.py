@@ -20,6 +20,7 @@ from svc.dns.doh import (
     reply_wire,
 )
 from svc.dns.jsonformat import answer_json, question_from_params
+from svc.dns.metrics import BULK_NAMES, DOH_QUERIES
 from svc.dns.lookup import lookup_host, parse_family, parse_strict, reverse_names
 from svc.web.errors import wants_html
 from svc.web.forms import form_page, form_problem
@@ -72,6 +73,7 @@ def dns_query(request):
     if not offers:
         raise Problem(406, f"this path answers in {', '.join(QUERY_FORMATS)}")
     media_type = offers[0][0]
+    DOH_QUERIES.labels(media_type).inc()
     params = query(request)
     if request.method == "POST":
         wire = read_post_body(request)
@@ -125,6 +127,7 @@ def bulk(request):
             raise
         # The bulk form's mistake shows on the form's page, with its status.
         return render_to_response("dns.jinja2", _page_helpers(form_problem(request, exc)), request, response=request.response)
+    BULK_NAMES.labels("strict" if strict else "lenient").inc(len(lines))
     rows = csv_rows(
         request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
     )

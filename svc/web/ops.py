@@ -49,6 +49,8 @@ class Operations:
         ] or [{"path": "/", "app": "main", "pieces": list(self.svc_pieces)}]
         self.identify = next((layer.svc_permissions for _, _, layer in layers if hasattr(layer, "svc_permissions")), None)
         self.readiness = ReadinessRunner(checks_below(app), settings.ready_timeout)
+        # Metrics an app or filter computes when scraped (svc_collectors), e.g. auth's active sessions.
+        self.collectors = tuple(c for _, _, layer in layers for c in getattr(layer, "svc_collectors", ()))
         self.endpoints = {"/livez": self.livez, "/readyz": self.readyz, "/healthz": self.healthz}
         if self.metrics:
             self.endpoints["/metrics"] = self.serve_metrics
@@ -114,7 +116,7 @@ class Operations:
         refusal = self.metrics_refusal(environ)
         if refusal is not None:
             return problem_json_response(refusal)(environ, start_response)
-        body, content_type = exposition()
+        body, content_type = exposition(self.collectors)
         start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store")])
         return [body]
 

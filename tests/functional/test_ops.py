@@ -142,3 +142,26 @@ class TestMetrics:
         text = open("testing.ini").read().replace("use = egg:svc#ops\n", "use = egg:svc#ops\nmetrics_allow = nonsense\n")
         with pytest.raises(SettingError, match="metrics_allow"):
             load(write_ini(text))
+
+
+class TestPieceMetrics:
+    def test_fetch_dns_and_auth_are_counted(self, testing_app, upstream):
+        from tests.auth_fixtures import basic
+
+        testing_app.get("/dns/resolve?name=example.test&type=A", status="*")
+        testing_app.get("/dns/dns-query?name=example.test", headers={"Accept": "application/dns-json"}, status="*")
+        testing_app.post("/dns/bulk", "a.example.test\nb.example.test\n", headers={"Content-Type": "text/plain"}, status="*")
+        testing_app.get("/fetch", {"url": upstream.url("/echo?a=1")})
+        testing_app.get("/fetch", {"url": "http://127.0.0.1:1/"}, status="*")
+        testing_app.get("/hello?name=x", headers={"Authorization": basic("nobody", "wrong")}, status="*")
+        text = testing_app.get("/metrics", extra_environ=LOCAL).text
+        assert value(text, "svc_dns_cache_lookups_total") >= 1
+        assert value(text, "svc_dns_upstream_queries_total") >= 1
+        assert value(text, "svc_dns_doh_queries_total", format="application/dns-json") >= 1
+        assert value(text, "svc_dns_bulk_names_total") >= 2
+        assert value(text, "svc_fetch_destination_decisions_total", outcome="allow") >= 1
+        assert value(text, "svc_fetch_upstream_responses_total", status="2xx") >= 1
+        assert value(text, "svc_fetch_relayed_bytes_total") >= 1
+        assert value(text, "svc_fetch_upstream_ttfb_seconds_count") >= 1
+        assert value(text, "svc_auth_sign_ins_total", method="basic", outcome="refused") >= 1
+        assert "svc_auth_active_sessions" in text
