@@ -1,4 +1,6 @@
 """egg:svc#ops: /livez, /readyz, /healthz, /metrics, request ids and request metrics."""
+import json
+import os
 import re
 
 import pytest
@@ -6,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from webtest import TestApp
 
 from tests.auth_fixtures import make_auth_dir
-from tests.conftest import load
+from tests.conftest import ROOT, load
 
 LOCAL = {"REMOTE_ADDR": "127.0.0.1"}
 FAR = {"REMOTE_ADDR": "192.0.2.7"}
@@ -123,23 +125,23 @@ class TestMetrics:
     def test_a_permission_lets_a_signed_in_caller_read_from_anywhere(self, write_ini, tmp_path):
         from tests.auth_fixtures import granted_basic
 
-        text = open("testing.ini").read().replace("use = egg:svc#ops\n", "use = egg:svc#ops\nmetrics_permission = admin\n")
-        ini = write_ini(text.replace("%(here)s", "/work/wt/p-ops"))
+        text = open(os.path.join(ROOT, "testing.ini")).read().replace("use = egg:svc#ops\n", "use = egg:svc#ops\nmetrics_permission = admin\n")
+        ini = write_ini(text.replace("%(here)s", ROOT))
         raw = load(ini, **make_auth_dir(str(tmp_path)))
         app = TestApp(raw, extra_environ=FAR)
         assert app.get("/metrics", status=401).headers["WWW-Authenticate"].startswith("Basic")
         app.get("/metrics", headers={"Authorization": granted_basic(raw)}, status=200)
 
     def test_off_means_no_metrics_endpoint(self, write_ini, tmp_path):
-        text = open("testing.ini").read().replace("use = egg:svc#ops\n", "use = egg:svc#ops\nmetrics = false\n")
-        app = TestApp(load(write_ini(text.replace("%(here)s", "/work/wt/p-ops")), **make_auth_dir(str(tmp_path))))
+        text = open(os.path.join(ROOT, "testing.ini")).read().replace("use = egg:svc#ops\n", "use = egg:svc#ops\nmetrics = false\n")
+        app = TestApp(load(write_ini(text.replace("%(here)s", ROOT)), **make_auth_dir(str(tmp_path))))
         app.get("/metrics", extra_environ=LOCAL, status=404)
         assert app.get("/hello?name=x").headers["X-Request-ID"]
 
     def test_a_malformed_setting_names_the_key(self, write_ini):
         from svc.web.settings import SettingError
 
-        text = open("testing.ini").read().replace("use = egg:svc#ops\n", "use = egg:svc#ops\nmetrics_allow = nonsense\n")
+        text = open(os.path.join(ROOT, "testing.ini")).read().replace("use = egg:svc#ops\n", "use = egg:svc#ops\nmetrics_allow = nonsense\n")
         with pytest.raises(SettingError, match="metrics_allow"):
             load(write_ini(text))
 
@@ -165,3 +167,29 @@ class TestPieceMetrics:
         assert value(text, "svc_fetch_upstream_ttfb_seconds_count") >= 1
         assert value(text, "svc_auth_sign_ins_total", method="basic", outcome="refused") >= 1
         assert "svc_auth_active_sessions" in text
+
+
+DASHBOARD = os.path.join(ROOT, "deploy", "grafana", "svc.json")
+_SUFFIXES = ("_bucket", "_count", "_sum", "_total")
+
+
+def dashboard_metrics():
+    """The metric names the dashboard's queries read (the svc_ and process_ ones)."""
+    with open(DASHBOARD) as file:
+        dashboard = json.load(file)
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    return {name for expr in exprs for name in re.findall(r"\b(?:svc|process)_[a-z0-9_]+", expr)}
+
+
+class TestGrafanaDashboard:
+    def test_every_metric_it_queries_is_served(self, testing_app, upstream):
+        testing_app.get("/hello?name=x")
+        testing_app.get("/dns/resolve?name=example.test&type=A", status="*")
+        testing_app.get("/fetch", {"url": upstream.url("/echo")})
+        text = testing_app.get("/metrics", extra_environ=LOCAL).text
+        families = {family.name for family in text_string_to_metric_families(text)}
+        names = dashboard_metrics()
+        assert {"svc_http_requests_total", "svc_dns_cache_lookups_total", "svc_auth_sign_ins_total"} <= names
+        for name in names:
+            base = next((name[: -len(s)] for s in _SUFFIXES if name.endswith(s)), name)
+            assert base in families or name in families, f"the dashboard queries {name}, which /metrics does not serve"
