@@ -88,6 +88,11 @@ class TestRequestId:
         res = testing_app.get("/hello?name=x", headers={"X-Request-ID": "mine-123"})
         assert res.headers["X-Request-ID"] != "mine-123"
 
+    def test_the_id_is_not_sent_upstream(self, testing_app, upstream):
+        res = testing_app.get("/fetch", {"url": upstream.url("/echo")}, headers={"X-Request-ID": "abc"})
+        echoed = {pair[0].lower() for pair in json.loads(res.body)["headers"]}
+        assert "x-request-id" not in echoed and res.headers["X-Request-ID"] not in res.text
+
     def test_the_id_is_in_every_log_line_of_the_request(self, testing_app, caplog):
         import logging
 
