@@ -19,6 +19,7 @@ from svc.web.mounts import MountedURLMap, apps_below, pieces_of
 from svc.web.problems import problem_json_response, status_problem
 from svc.web.settings import SettingError, SettingsSpec, as_bool, as_list, as_seconds, as_text
 
+HEALTHZ_KEY = "svc.healthz"  # where /healthz is, for the index page
 ROUTE_KEY = "svc.route"  # set by the Pyramid app that answered: its matched route's name
 
 SETTINGS = SettingsSpec(
@@ -72,8 +73,12 @@ class Operations:
             headers.append(id_header)
             return start_response(status_line, headers, exc_info)
 
+        environ[HEALTHZ_KEY] = environ.get("SCRIPT_NAME", "") + "/healthz"  # for the index page's link
         endpoint = self.endpoints.get(environ.get("PATH_INFO", ""))
         if endpoint is not None:
+            if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+                problem = status_problem(405, "This path answers GET and HEAD", headers={"Allow": "GET, HEAD"})
+                return problem_json_response(problem)(environ, stamped_start_response)
             return endpoint(environ, stamped_start_response)
         if not self.metrics:
             return self.app(environ, stamped_start_response)
