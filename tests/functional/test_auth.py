@@ -602,7 +602,7 @@ def test_x_forwarded_for_counts_only_from_a_trusted_proxy(auth_conf, trusted, do
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/hello?name=x", "/healthz", "/openapi.json", "/url/openapi.json", "/auth/openapi.json",
+    "path", ["/", "/hello?name=x", "/livez", "/openapi.json", "/url/openapi.json", "/auth/openapi.json",
              "/auth/login", "/auth/", "/static/style.css"],
 )
 def test_public_in_production(prod, path):
