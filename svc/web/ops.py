@@ -70,8 +70,7 @@ class Operations:
 
         def stamped_start_response(status_line, headers, exc_info=None):
             status[0] = status_line[:3]
-            headers.append(id_header)
-            return start_response(status_line, headers, exc_info)
+            return start_response(status_line, [*headers, id_header], exc_info)  # the app's list may be shared
 
         environ[HEALTHZ_KEY] = environ.get("SCRIPT_NAME", "") + "/healthz"  # for the index page's link
         endpoint = self.endpoints.get(environ.get("PATH_INFO", ""))
