@@ -79,3 +79,20 @@ def test_health_and_start_up_lines(served):
     assert "svc: mount /dns -> dns (dns)" in log and "svc: server granian, 2 workers" in log
     assert "svc: auth.database at sqlite:///" in log
     assert "alembic" not in log.lower()
+
+
+def test_one_setting_makes_the_access_log_json_lines(live_server):
+    server = live_server(
+        "production.ini",
+        sections={"server:main": {"workers": "1"}, "handler_batched": {"formatter": "json"},
+                  "app:dns": {"svc.dns.nameservers": "127.0.0.1:9"}},
+    )
+    _, headers, _ = get(server, "/hello?name=json")
+    request_id = headers["X-Request-ID"]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and request_id not in server.log():
+        time.sleep(0.2)
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    access = next(line for line in lines if line.get("request_id") == request_id)
+    assert access["logger"] == "svc.access" and access["path"] == "/hello" and access["status"] == 200
+    assert {"time", "level", "user", "method", "bytes", "duration_ms"} <= set(access)
