@@ -13,7 +13,7 @@ class Piece(NamedTuple):
 
 
 PIECES = {
-    "home": Piece("svc.home", "", "Index of mounts, hello and health check"),
+    "home": Piece("svc.home", "", "Index of mounts and hello"),
     "urls": Piece("svc.urls", "/url", "Parse URLs and join them the way browsers do"),
     "fetch": Piece("svc.fetch", "/fetch", "Fetch a URL for the caller: streamed, pooled, SSRF-safe"),
     "dns": Piece("svc.dns", "/dns", "Host lookups, a JSON DNS API, DNS over HTTPS, bulk lookups"),

@@ -7,7 +7,7 @@ from svc.dns.doh import ReplyMemo
 from svc.dns.lookup import HostLookup
 from svc.dns.openapi import PATHS, SCHEMAS
 from svc.dns.resolver import DNSResolver
-from svc.dns.upstream import Nameserver, Upstream, as_nameservers, system_nameservers
+from svc.dns.upstream import Nameserver, Upstream, as_nameservers, nameservers_answer, system_nameservers
 from svc.web.negotiation import add_vary
 from svc.web.settings import (
     SettingError,
@@ -40,6 +40,7 @@ SETTINGS = SettingsSpec(
     bulk_deadline=(as_seconds(0, 86400), 60.0),
     # What caches and deadlines read the time from (seconds); tests swap in a clock they turn.
     clock=(as_dotted, "time.monotonic"),
+    ready_required=(as_bool, False),
 )
 
 # glibc's own fallback when resolv.conf names no nameserver.
@@ -67,6 +68,8 @@ def includeme(config):
     config.provide("dns_resolver", resolver)
     config.provide("dns_replies", replies)
     config.provide("dns_lookup", lookup)
+    # /readyz asks the nameservers one question; it fails readiness only if ready_required.
+    config.add_readiness_check("dns.nameservers", nameservers_answer(nameservers), settings.ready_required)
     config.add_route("dns.page", "/")
     config.add_route("dns.lookup", "/lookup")
     config.add_route("dns.reverse", "/reverse")

@@ -21,6 +21,7 @@ from svc.dns.doh import (
 )
 from svc.dns.jsonformat import answer_json, question_from_params
 from svc.dns.lookup import lookup_host, parse_family, reverse_names
+from svc.dns.metrics import BULK_NAMES, DOH_QUERIES
 from svc.web.negotiation import wants_html
 from svc.web.forms import form_page, form_problem
 from svc.web.params import flag, one_param, query
@@ -68,6 +69,7 @@ def dns_query(request):
     if not offers:
         raise Problem(406, f"this path answers in {', '.join(QUERY_FORMATS)}")
     media_type = offers[0][0]
+    DOH_QUERIES.labels(media_type).inc()
     params = query(request)
     if request.method == "POST":
         wire = read_post_body(request)
@@ -121,6 +123,7 @@ def bulk(request):
             raise
         # The bulk form's mistake shows on the form's page, with its status.
         return render_to_response("dns.jinja2", _page_helpers(form_problem(request, exc)), request, response=request.response)
+    BULK_NAMES.labels("strict" if strict else "lenient").inc(len(lines))
     rows = csv_rows(
         request.dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
     )

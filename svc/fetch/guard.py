@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from svc.fetch.metrics import observe_decision
 from svc.web.settings import as_list
 
 log = logging.getLogger(__name__)
@@ -324,9 +325,11 @@ class DestinationPolicy:
 
     @staticmethod
     def _decide(host, address, port, verdict):
+        decision = "allow" if verdict.allowed else "deny"
+        observe_decision(verdict)
         log.info(
-            "fetch destination %s: host=%s address=%s port=%s reason=%s",
-            "allow" if verdict.allowed else "deny", host, address, port, verdict.reason,
+            "fetch destination %s: host=%s address=%s port=%s reason=%s", decision, host, address, port, verdict.reason,
+            extra={"decision": decision, "host": host, "address": address, "port": port, "reason": verdict.reason},
         )
         return verdict
 
