@@ -12,11 +12,15 @@ fresh set of workers (re-reading the ini's app and logging sections) and then st
 old ones gracefully, on the same listening socket, so no connection is dropped. A worker
 that dies is replaced.
 """
+import functools
 import logging
 import multiprocessing
 import multiprocessing.util
 import os
+import sys
 from pathlib import Path
+
+from pyramid.exceptions import ConfigurationError
 
 from svc.web.frontdoor import FrontDoor
 from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text
@@ -60,6 +64,24 @@ def parse_settings(local_conf):
     settings.host, settings.port = host.strip("[]"), int(port)
     settings.workers = settings.workers or multiprocessing.cpu_count()
     return settings
+
+
+def granian_server_factory(global_conf, **local_conf):
+    """The paste.server_factory: pserve loads the server before the app, so from here on a
+    start-up problem (a missing secret, an old schema) ends in one line instead of a traceback."""
+    ini = global_conf["__file__"]
+    sys.excepthook = _one_line_for_configuration_errors(ini, sys.excepthook)
+    parse_settings(local_conf)  # a malformed server setting fails before the app loads
+    return functools.partial(granian_server_runner, global_conf=global_conf, **local_conf)
+
+
+def _one_line_for_configuration_errors(ini, fallback):
+    def excepthook(kind, exc, traceback):
+        if not issubclass(kind, ConfigurationError):
+            return fallback(kind, exc, traceback)
+        print(f"pserve {ini}: " + " ".join(str(exc).split()).replace("<ini>", ini), file=sys.stderr)
+
+    return excepthook
 
 
 def granian_server_runner(wsgi_app, global_conf, **local_conf):
