@@ -11,6 +11,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 import plaster
+from paste.deploy.loadwsgi import FILTER, SERVER, loadcontext
 from pyramid.exceptions import ConfigurationError
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,16 +19,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from svc.auth import migrate
 from svc.auth.login_path import login_path_below
 from svc.auth.middleware import AuthFilter
+from svc.auth.middleware import filter_factory as auth_filter_factory
 from svc.auth.permissions import declared_permissions
 from svc.auth.require import RequirePermission
 from svc.auth.settings import load_secret, read_auth_settings
 from svc.auth.store import create_store_engine
 from svc.web import SETTINGS as WEB_SETTINGS
 from svc.web.mounts import apps_below
+from svc.web.server import granian_server_factory
 from svc.web.server import parse_settings as parse_server_settings
 
-AUTH_FILTER = "egg:svc#auth"
-GRANIAN = "egg:svc#granian"
 TIMEOUT = 5  # seconds for each database or Redis connection
 OK, WARNINGS, ERRORS = 0, 2, 1
 
@@ -61,11 +62,11 @@ class Check:
     def run(self):
         loader = open_ini(self.ini)
         sections = loader.get_sections()
-        auth_sections = [s for s in sections if s.startswith("filter:") and _use(loader, s) == AUTH_FILTER]
-        stores_ok = all([self.auth_filter(loader, section) for section in auth_sections])
-        for section in sections:
-            if section.startswith("server:") and _use(loader, section) == GRANIAN:
-                self.server(loader, section)
+        auth_filters = [c for c in _contexts(self.ini, sections, FILTER) if c.object is auth_filter_factory]
+        stores_ok = all([self.auth_filter(context) for context in auth_filters])
+        for context in _contexts(self.ini, sections, SERVER):
+            if context.object is granian_server_factory:
+                self.server(context)
         # Past an auth problem already reported, the app loads on stand-ins so the rest is checked too.
         stand_ins = {} if stores_ok else {
             "svc.auth.secret": secrets.token_urlsafe(48),
@@ -84,22 +85,21 @@ class Check:
             self.grants(app)
         return self
 
-    def auth_filter(self, loader, section):
+    def auth_filter(self, context):
         """Settings, secret, database, schema and Redis of one auth filter; True when all are fine."""
-        settings = loader.get_settings(section)
-        own = {k: v for k, v in settings.items() if k != "use"}
+        own = context.local_conf
         try:
-            values = read_auth_settings(settings.global_conf, own)
+            values = read_auth_settings(context.global_conf, own)
         except ConfigurationError as exc:
             self.error(_one_line(exc, self.ini))
             return False
         before = len(self.findings)
         try:
-            load_secret(values, WEB_SETTINGS.parse(settings.global_conf).debug)
+            load_secret(values, WEB_SETTINGS.parse(context.global_conf).debug)
         except ConfigurationError as exc:
             self.error(_one_line(exc, self.ini))
         self.database(values)
-        merged = {**{k: v for k, v in settings.global_conf.items() if k.startswith("svc.auth.")}, **own}
+        merged = {**{k: v for k, v in context.global_conf.items() if k.startswith("svc.auth.")}, **own}
         for key, value in sorted(merged.items()):
             if str(value).strip().startswith(("redis://", "rediss://", "redis+", "unix://")):
                 self.redis(key, str(value).strip())
@@ -149,12 +149,11 @@ class Check:
         except (redis.RedisError, OSError, ValueError) as exc:
             self.error(f"{key}: cannot reach Redis at {where}: {_first_line(exc)}")
 
-    def server(self, loader, section):
-        local = {k: v for k, v in loader.get_settings(section).items() if k != "use"}
+    def server(self, context):
         try:
-            parse_server_settings(local)
+            parse_server_settings(context.local_conf)
         except ConfigurationError as exc:
-            self.error(f"[{section}] {exc}")
+            self.error(f"[{context.section}] {exc}")
 
     def login_paths(self, app):
         """An auth filter sends browsers to its login_path: the auth app must be there."""
@@ -214,11 +213,19 @@ def run_check(ini):
     return check.status()
 
 
-def _use(loader, section):
-    try:
-        return loader.get_settings(section).get("use", "").strip()
-    except (LookupError, configparser.Error):
-        return ""
+def _contexts(ini, sections, kind):
+    """PasteDeploy's contexts (factory, global_conf, local_conf) of the sections of ``kind``,
+    with ``use = config:other.ini#name`` followed, without calling a factory."""
+    prefix = kind.config_prefixes[0][0] + ":"  # [["filter"]], [["server"]]
+    for section in sections:
+        if not section.startswith(prefix):
+            continue
+        try:
+            context = loadcontext(kind, f"config:{os.path.abspath(ini)}#{section[len(prefix):]}")
+        except Exception:  # noqa: BLE001 - loading the app below reports it as pserve would meet it
+            continue
+        context.section = section
+        yield context
 
 
 def _first_line(exc):
