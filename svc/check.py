@@ -157,14 +157,14 @@ class Check:
 
     def login_paths(self, app):
         """An auth filter sends browsers to its login_path: the auth app must be there."""
-        for _domain, prefix, below in apps_below(app):
+        for _domain, _prefix, below in apps_below(app):
             if not isinstance(below, AuthFilter) or not below.service.settings.login_path:
                 continue
-            mounted = login_path_below(below.app)
-            if mounted is not None and prefix + mounted != prefix + below.service.settings.login_path:
+            configured, mounted = below.service.settings.login_path, login_path_below(below.app)
+            if mounted is not None and mounted != configured:  # both are paths below the filter
                 self.error(
-                    f"svc.auth.login_path = {below.service.settings.login_path} but the auth app's sign-in "
-                    f"form is at {prefix + mounted}; set it to that, or leave it unset"
+                    f"svc.auth.login_path = {configured} but the auth app's sign-in form is at {mounted}; "
+                    "set it to that, or leave it unset"
                 )
 
     def grants(self, app):
