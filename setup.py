@@ -72,8 +72,8 @@ setup(
             "auth = svc.auth.middleware:filter_factory",
             "require = svc.auth.require:filter_factory",
         ],
-        "paste.server_runner": [
-            "granian = svc.web.server:granian_server_runner",
+        "paste.server_factory": [
+            "granian = svc.web.server:granian_server_factory",
         ],
         "console_scripts": [
             "svc-admin = svc.auth.cli:main",

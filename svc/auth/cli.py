@@ -9,13 +9,13 @@ import os
 import sys
 import time
 
-import plaster
 from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
 from svc.auth.permissions import check_grantable, declared_permissions
 from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
+from svc.check import open_ini, run_check
 
 
 class CommandError(Exception):
@@ -32,6 +32,7 @@ def _parser():
     parser.add_argument("--filter", default="auth", help="the [filter:NAME] section of egg:svc#auth (default: auth)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
+    commands.add_parser("check", help="report what would stop or weaken pserve: exit 0 ok, 1 errors, 2 warnings")
     commands.add_parser("init", help="create the secret file if missing, and the database schema")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
 
@@ -79,20 +80,25 @@ def _parser():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["check"] and len(argv) == 2:
+        argv.reverse()  # `svc-admin check INI` reads as well as `svc-admin INI check`
     args = _parser().parse_args(argv)
     try:
-        run(args)
+        return run(args) or 0
     except (CommandError, StoreError, ConfigurationError) as exc:
         print(f"svc-admin: {exc}", file=sys.stderr)
         return 1
-    return 0
 
 
 def run(args):
-    ini = os.path.abspath(args.ini)
-    if not os.path.exists(ini):
-        raise CommandError(f"{args.ini} does not exist")
-    loader = plaster.get_loader(ini, protocols=["wsgi"])
+    if args.command == "check":
+        return run_check(args.ini)
+    loader = open_ini(args.ini)
+    try:
+        loader.get_settings("filter:" + args.filter)
+    except LookupError:
+        raise CommandError(f"{args.ini} has no [filter:{args.filter}] section (egg:svc#auth)") from None
     if args.command in ("init", "migrate"):
         return _setup(loader, args)
     service = loader.get_wsgi_filter(args.filter).service

@@ -13,6 +13,7 @@ old ones gracefully, on the same listening socket, so no connection is dropped. 
 that dies is replaced.
 """
 import atexit
+import functools
 import logging
 import multiprocessing
 import multiprocessing.util
@@ -21,6 +22,8 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from pyramid.exceptions import ConfigurationError
 
 from svc.web.frontdoor import FrontDoor
 from svc.web.health import checks_below
@@ -68,6 +71,24 @@ def parse_settings(local_conf):
     settings.host, settings.port = host.strip("[]"), int(port)
     settings.workers = settings.workers or multiprocessing.cpu_count()
     return settings
+
+
+def granian_server_factory(global_conf, **local_conf):
+    """The paste.server_factory: pserve loads the server before the app, so from here on a
+    start-up problem (a missing secret, an old schema) ends in one line instead of a traceback."""
+    ini = global_conf["__file__"]
+    sys.excepthook = _one_line_for_configuration_errors(ini, sys.excepthook)
+    parse_settings(local_conf)  # a malformed server setting fails before the app loads
+    return functools.partial(granian_server_runner, global_conf=global_conf, **local_conf)
+
+
+def _one_line_for_configuration_errors(ini, fallback):
+    def excepthook(kind, exc, traceback):
+        if not issubclass(kind, ConfigurationError):
+            return fallback(kind, exc, traceback)
+        print(f"pserve {ini}: " + " ".join(str(exc).split()).replace("<ini>", ini), file=sys.stderr)
+
+    return excepthook
 
 
 def granian_server_runner(wsgi_app, global_conf, **local_conf):
