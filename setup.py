@@ -28,7 +28,12 @@ testing_extras = [
     # dnspython's own DoH client (dns.query.https), which the tests point at svc
     "dnspython[doh]>=2.9",
     "trustme",
+    # the suite runs the auth store on PostgreSQL too
+    "psycopg[binary]>=3.1",
 ]
+
+# pip install 'svc[postgresql]' for svc.auth.db_url = postgresql+psycopg://...
+postgresql_extras = ["psycopg[binary]>=3.1"]
 
 setup(
     name="svc",
@@ -40,7 +45,7 @@ setup(
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,
-    extras_require={"testing": testing_extras},
+    extras_require={"testing": testing_extras, "postgresql": postgresql_extras},
     entry_points={
         "paste.app_factory": [
             "main = svc:main",

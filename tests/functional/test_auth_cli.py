@@ -13,7 +13,7 @@ from tests.conftest import load
 
 INI = """
 [DEFAULT]
-svc.auth.db_url = sqlite:///%(here)s/var/auth.sqlite
+svc.auth.db_url = {db_url}
 svc.auth.secret_file = %(here)s/var/secret
 svc.auth.secure = false
 svc.auth.argon2_time_cost = 1
@@ -35,9 +35,10 @@ pipeline = auth signin
 
 
 @pytest.fixture
-def admin(write_ini, tmp_path, monkeypatch, capsys):
+def admin(write_ini, tmp_path, monkeypatch, capsys, auth_db):
     """Run svc-admin on a fresh ini: ``admin("users", "list", stdin="...")`` -> (status, out, err)."""
-    ini = write_ini(INI)
+    db_url = auth_db(migrated=False)
+    ini = write_ini(INI.replace("{db_url}", db_url.replace("%", "%%")))
 
     def run(*argv, stdin=""):
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
@@ -46,6 +47,7 @@ def admin(write_ini, tmp_path, monkeypatch, capsys):
         return status, out, err
 
     run.ini = ini
+    run.db_url = db_url
     run.var = tmp_path / "var"
     assert run("init")[0] == 0
     return run
@@ -54,7 +56,7 @@ def admin(write_ini, tmp_path, monkeypatch, capsys):
 def app_of(admin):
     var = admin.var
     return TestApp(load(admin.ini, **{
-        "svc.auth.db_url": f"sqlite:///{var}/auth.sqlite",
+        "svc.auth.db_url": admin.db_url,
         "svc.auth.secret_file": str(var / "secret"),
         "svc.auth.secret": "",
     }))

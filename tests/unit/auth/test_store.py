@@ -5,8 +5,8 @@ from svc.auth.store import AlreadyExists, InvalidName, NotFound, Store, create_s
 
 
 @pytest.fixture
-def store(tmp_path):
-    engine = create_store_engine(f"sqlite:///{tmp_path}/sub/dir/auth.sqlite")  # folders are created
+def store(auth_db):
+    engine = create_store_engine(auth_db(migrated=False))  # a SQLite file's folders are created
     migrate.upgrade(engine)
     clock = [1000.0]
     store = Store(engine, clock=lambda: clock[0])
