@@ -24,7 +24,7 @@ from svc.auth import migrate
 from svc.auth.credentials import client_network
 from svc.auth.identity import Identity
 from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, parse_htpasswd
-from svc.auth.store import InvalidName, Store, StoreError, check_name, create_store_engine
+from svc.auth.store import InvalidName, Store, StoreError, check_hash, check_name, create_store_engine
 from svc.auth.ticket import SessionTicket, Ticket
 from svc.web.settings import SettingError
 
@@ -295,6 +295,7 @@ class AuthService:
         for line, user, stored_hash in parse_htpasswd(text):
             try:
                 check_name(user)
+                check_hash(stored_hash)
                 check_importable(stored_hash, self.settings.allow_legacy_hashes)
             except (StoreError, UnsupportedHash) as exc:
                 report["refused"].append({"line": line, "user": user, "reason": str(exc)})

@@ -110,6 +110,7 @@ class TestUsers:
             (("grant", "@nogroup", "fetch"), "no group nogroup"),
             (("tokens", "revoke", "42"), "no token 42"),
             (("tokens", "create", "nobody"), "no user nobody"),
+            (("tokens", "create", "nobody", "--expires-in", "99999999999"), "a token lifetime is"),
             (("import-htpasswd", "/nonexistent"), "cannot read"),
         ],
     )
