@@ -1,6 +1,5 @@
 """The auth store's database under the admin API and svc-admin, on SQLite and PostgreSQL:
 far-future times, values a database cannot hold, concurrent identical writes, parallel migrations."""
-import os
 import subprocess
 import sys
 import threading
@@ -139,6 +138,16 @@ pipeline = auth signin
 """
 
 
+# svc-admin's main(), started when the test says go, so several processes race for real.
+MIGRATE_ON_CUE = """
+import sys
+from svc.auth.cli import main
+print("ready", flush=True)
+sys.stdin.readline()
+sys.exit(main([sys.argv[1], "migrate"]))
+"""
+
+
 def empty_database_ini(auth_db, write_ini, create_schema="false"):
     db_url = auth_db(migrated=False)
     ini = write_ini(CLI_INI.format(db_url=db_url.replace("%", "%%"), create_schema=create_schema))
@@ -148,18 +157,22 @@ def empty_database_ini(auth_db, write_ini, create_schema="false"):
 @pytest.mark.slow
 class TestParallelMigrations:
     def test_parallel_svc_admin_migrate_runs_all_succeed(self, auth_db, write_ini):
-        svc_admin = os.path.join(os.path.dirname(sys.executable), "svc-admin")
-        for _ in range(2):  # a race may miss once
-            db_url, ini = empty_database_ini(auth_db, write_ini)
-            runs = [subprocess.Popen([svc_admin, ini, "migrate"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                    for _ in range(4)]
-            outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
-            assert [run.returncode for run in runs] == [0] * 4, outputs
-            engine = create_store_engine(db_url)
-            assert migrate.current_revision(engine) == migrate.head_revision()
-            engine.dispose()
+        db_url, ini = empty_database_ini(auth_db, write_ini)
+        runs = [subprocess.Popen([sys.executable, "-c", MIGRATE_ON_CUE, ini], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(4)]
+        for run in runs:  # every process has imported svc: then they start migrating together
+            assert run.stdout.readline() == b"ready\n"
+        for run in runs:
+            run.stdin.write(b"go\n")
+            run.stdin.flush()
+        outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
+        assert [run.returncode for run in runs] == [0] * 4, outputs
+        engine = create_store_engine(db_url)
+        assert migrate.current_revision(engine) == migrate.head_revision()
+        engine.dispose()
 
     def test_parallel_start_ups_creating_the_schema_all_succeed(self, auth_db, write_ini):
+        """Threads of one process: Alembic's context is global, so without the lock they collide too."""
         _, ini = empty_database_ini(auth_db, write_ini, create_schema="true")
         apps = in_parallel(lambda: TestApp(load(ini)), times=4)
         for app in apps:
