@@ -36,6 +36,7 @@ class PostgresServer:
         self._admin = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         self._names = (f"svc_test_{uuid.uuid4().hex[:8]}_{n}" for n in itertools.count())
         self._template = None
+        self.created = []
 
     def database(self, migrated=True):
         """The URL of a new, empty database; ``migrated``: with the auth schema at head.
@@ -46,6 +47,7 @@ class PostgresServer:
         template = self._migrated_template() if migrated else "template0"
         with self._admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        self.created.append(name)
         # A socket folder's slashes need no escape, and ini files would read a % as interpolation.
         return self.url.set(database=name).render_as_string(hide_password=False).replace("%2F", "/")
 
@@ -58,7 +60,12 @@ class PostgresServer:
             self._template = make_url(url).database
         return self._template
 
-    def close(self):
+    def close(self, drop):
+        """Forget the server; ``drop``: first drop the databases made on it (someone else's server)."""
+        if drop:
+            with self._admin.connect() as connection:
+                for name in reversed(self.created):
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self._admin.dispose()
 
 
@@ -166,6 +173,6 @@ def postgres_server():
             raise
     server = PostgresServer(url)
     yield server
-    server.close()
+    server.close(drop=local is None)
     if local is not None:
         local.stop()
