@@ -135,7 +135,13 @@ def create_store_engine(url):
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise StoreError(
+            f"the database driver {exc.name} is not installed (for PostgreSQL: "
+            "pip install 'svc[postgresql]' and a postgresql+psycopg:// URL)"
+        ) from None
 
 
 class Store:

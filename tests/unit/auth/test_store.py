@@ -8,6 +8,7 @@ from svc.auth.store import (
     InvalidValue,
     NotFound,
     Store,
+    StoreError,
     create_store_engine,
 )
 
@@ -46,6 +47,11 @@ class TestSchema:
         assert store.tokens()[0].expires_at == 6_000_000_000 == info.expires_at
         assert store.users()[0]["created_at"] == 1000
         engine.dispose()
+
+
+def test_a_missing_driver_is_named():
+    with pytest.raises(StoreError, match="psycopg2 is not installed.*svc\\[postgresql\\]"):
+        create_store_engine("postgresql+psycopg2://svc@/svc")
 
 
 class TestUsersGroupsGrants:
