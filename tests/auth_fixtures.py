@@ -54,7 +54,7 @@ def auth_db(request, tmp_path):
     """Makes new databases of this run's kind: ``auth_db()`` is the URL of a migrated one,
     ``auth_db(migrated=False)`` of one without any table; ``auth_db.kind`` names the kind."""
     if request.param == "postgresql":
-        make = request.getfixturevalue("postgres_server").database
+        make = request.getfixturevalue("postgres_databases")
     else:
         numbers = itertools.count()
 

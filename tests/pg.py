@@ -35,8 +35,7 @@ class PostgresServer:
         self.url = make_url(url)
         self._admin = create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
         self._names = (f"svc_test_{uuid.uuid4().hex[:8]}_{n}" for n in itertools.count())
-        self._template = None
-        self.created = []
+        self._template = None  # the URL of the migrated template, once made
 
     def database(self, migrated=True):
         """The URL of a new, empty database; ``migrated``: with the auth schema at head.
@@ -44,10 +43,9 @@ class PostgresServer:
         A migrated one is a copy of a template migrated once, which is much faster than Alembic.
         """
         name = next(self._names)
-        template = self._migrated_template() if migrated else "template0"
+        template = make_url(self._migrated_template()).database if migrated else "template0"
         with self._admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-        self.created.append(name)
         # A socket folder's slashes need no escape, and ini files would read a % as interpolation.
         return self.url.set(database=name).render_as_string(hide_password=False).replace("%2F", "/")
 
@@ -57,15 +55,18 @@ class PostgresServer:
             engine = create_store_engine(url)
             migrate.upgrade(engine)
             engine.dispose()  # CREATE DATABASE ... TEMPLATE refuses a template with connections
-            self._template = make_url(url).database
+            self._template = url
         return self._template
 
-    def close(self, drop):
-        """Forget the server; ``drop``: first drop the databases made on it (someone else's server)."""
-        if drop:
-            with self._admin.connect() as connection:
-                for name in reversed(self.created):
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    def drop(self, url):
+        """Drop a database made by ``database()``, ending any session still on it."""
+        with self._admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+    def close(self):
+        """Drop the template (someone else's server may outlive us) and disconnect."""
+        if self._template is not None:
+            self.drop(self._template)
         self._admin.dispose()
 
 
@@ -173,6 +174,21 @@ def postgres_server():
             raise
     server = PostgresServer(url)
     yield server
-    server.close(drop=local is None)
+    server.close()
     if local is not None:
         local.stop()
+
+
+@pytest.fixture
+def postgres_databases(postgres_server):
+    """``postgres_databases(migrated=True)``: the URL of a new database, dropped after the test,
+    so a session of hundreds of tests keeps only a few on disk."""
+    made = []
+
+    def database(migrated=True):
+        made.append(postgres_server.database(migrated))
+        return made[-1]
+
+    yield database
+    for url in made:
+        postgres_server.drop(url)
