@@ -16,6 +16,12 @@ requires = [
     "bcrypt>=4.1",
     "limits>=4.0",
     "pycurl>=7.45",
+    # its frequency lists hold the common passwords new passwords are checked against
+    "zxcvbn>=4.5",
+    # the multi-process HTTP server of production.ini (egg:svc#granian, svc/web/server.py)
+    "granian>=2.8,<3",
+    # Swagger UI's assets for the API pages (served by svc, no CDN); follows Swagger UI's releases.
+    "swagger-ui-py>=25.7",
 ]
 
 testing_extras = [
@@ -28,6 +34,8 @@ testing_extras = [
     # dnspython's own DoH client (dns.query.https), which the tests point at svc
     "dnspython[doh]>=2.9",
     "trustme",
+    # tests/browser drives Debian's chromium with it (never `playwright install`, which downloads a browser)
+    "playwright>=1.45",
     # the suite runs the auth store on PostgreSQL too
     "psycopg[binary]>=3.1",
 ]
@@ -41,7 +49,7 @@ setup(
     description="Pluggable Pyramid service for networking chores",
     packages=find_namespace_packages(include=["svc", "svc.*"]),
     include_package_data=True,
-    package_data={"": ["*.jinja2", "*.css", "*.ico", "*.mako"]},
+    package_data={"": ["*.jinja2", "*.css", "*.ico", "*.mako", "*.js"]},
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,
@@ -63,6 +71,9 @@ setup(
             "accesslog = svc.web.accesslog:filter_factory",
             "auth = svc.auth.middleware:filter_factory",
             "require = svc.auth.require:filter_factory",
+        ],
+        "paste.server_runner": [
+            "granian = svc.web.server:granian_server_runner",
         ],
         "console_scripts": [
             "svc-admin = svc.auth.cli:main",

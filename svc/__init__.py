@@ -4,6 +4,7 @@ Every PasteDeploy app factory here is ``main`` with the piece list fixed, so
 ``use = egg:svc#urls`` mounts exactly the urls piece wherever the ini puts it.
 """
 from svc.config import configure
+from svc.web.mounts import declared_access
 
 
 def main(global_config, **settings):
@@ -12,6 +13,8 @@ def main(global_config, **settings):
     app = config.make_wsgi_app()
     # egg:svc#urlmap reads this to tell the index page which pieces each mount serves.
     app.svc_pieces = tuple(name for name, _ in config.registry.svc_pieces)
+    # ... and which of its paths need which permission, so the index can say where to sign in.
+    app.svc_access = declared_access(config.registry)
     return app
 
 

@@ -103,12 +103,13 @@ class AuthWorld:
 
     def sign_in(self, app, user, password="correct horse", came_from=None):
         """Sign in through the form: GET it for the CSRF token, then POST it."""
-        form = app.get("/auth/login", headers={"Accept": "text/html"}).forms[0]
+        page = app.get("/auth/login", headers={"Accept": "text/html"})
+        form = next(f for f in page.forms.values() if f.action.endswith("/login"))
         form["user"] = user
         form["password"] = password
         if came_from is not None:
             form["came_from"] = came_from
-        return form.submit(headers={"Accept": "text/html"}, status="*")
+        return form.submit(headers={"Accept": "text/html", "Sec-Fetch-Site": "same-origin"}, status="*")
 
 
 def find_service(app):

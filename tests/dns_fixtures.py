@@ -4,10 +4,11 @@ import socket
 import threading
 
 import pytest
+from webtest import TestApp
 from webtest.http import StopableWSGIServer
 
 from tests import dns_server
-from tests.conftest import TESTING_GLOBAL_CONF
+from tests.conftest import TESTING_GLOBAL_CONF, load
 
 _upstream = None
 
@@ -28,6 +29,25 @@ def dns_upstream():
     """The test DNS server that testing.ini points at, its query log cleared."""
     _upstream.clear()
     return _upstream
+
+
+@pytest.fixture
+def dns_app_ini(write_ini, dns_upstream):
+    """An ini of the dns piece alone at /dns, with the given settings, on the test DNS server."""
+
+    def make(**settings):
+        settings.setdefault("nameservers", dns_upstream.address)
+        lines = "".join(f"svc.dns.{key} = {value}\n" for key, value in settings.items())
+        lines += "svc.enforce_permissions = false\n"  # no auth filter in front of this ini
+        return write_ini(f"[app:dns]\nuse = egg:svc#dns\n{lines}\n[composite:main]\nuse = egg:svc#urlmap\n/dns = dns\n")
+
+    return make
+
+
+@pytest.fixture
+def dns_app(dns_app_ini):
+    """A TestApp of ``dns_app_ini``."""
+    return lambda **settings: TestApp(load(dns_app_ini(**settings)))
 
 
 @contextlib.contextmanager
@@ -58,4 +78,30 @@ class GatedLookup:
             GatedLookup.gate_saw_first_row = GatedLookup.first_row_read.wait(timeout=20)
         if name.startswith("missing"):
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [(socket.AF_INET, "192.0.2.77")]
+
+
+class StuckLookup:
+    """A lookup backend like a getaddrinfo stuck on a dead nameserver: names under silent.test
+    hang until the test sets ``released``; every other name has 192.0.2.77 at once."""
+
+    released = threading.Event()
+    running = 0  # backend calls stuck right now
+    most_running = 0
+    _lock = threading.Lock()
+
+    def __init__(self, resolver):
+        pass
+
+    def __call__(self, name, family):
+        if name.endswith("silent.test"):
+            with StuckLookup._lock:
+                StuckLookup.running += 1
+                StuckLookup.most_running = max(StuckLookup.most_running, StuckLookup.running)
+            try:
+                StuckLookup.released.wait(60)
+            finally:
+                with StuckLookup._lock:
+                    StuckLookup.running -= 1
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
         return [(socket.AF_INET, "192.0.2.77")]

@@ -38,7 +38,11 @@ mail          A    192.0.2.25
 ttl0     0    A    192.0.2.9
 xn--bcher-kva A    192.0.2.10
 _sip._tcp     SRV  10 5 5060 a
-""" + "".join(f"bigtxt TXT \"{i:02d}{'x' * 198}\"\n" for i in range(30))
+""" + "".join(f"bigtxt TXT \"{i:02d}{'x' * 198}\"\n" for i in range(30)) + "".join(
+    f"huge TXT \"{i:03d}{'x' * 197}\"\n" for i in range(290)  # about 61 KB: near the 65535-byte ceiling
+) + "".join(
+    f"uncompressible SRV 0 0 {port} {'t' * 63}.{'u' * 63}.{'v' * 63}.test.\n" for port in range(1, 321)
+)
 
 REVERSE_ZONE = """
 $TTL 600
@@ -52,8 +56,11 @@ $TTL 600
 # Names under bench.test. all exist (A only), so the benchmark can ask for fresh names forever.
 WILDCARD = dns.name.from_text("bench.test.")
 WILDCARD_ADDRESS = "198.51.100.7"
-# Never answered: a name, and the PTR name of 192.0.2.99
+# Never answered: every name at or under silent.test, and the PTR name of 192.0.2.99
 SILENT = {dns.name.from_text("silent.test."), dns.name.from_text("99.2.0.192.in-addr.arpa.")}
+# Sent with its SRV targets compressed, which RFC 2782 forbids but every parser reads; re-encoded
+# by the book (dnspython never compresses SRV targets) it no longer fits a DNS message.
+UNCOMPRESSIBLE = dns.name.from_text("uncompressible.test.")
 SERVFAIL = dns.name.from_text("servfail.test.")  # always SERVFAIL
 REFUSED = dns.name.from_text("97.2.0.192.in-addr.arpa.")  # always REFUSED
 
@@ -81,7 +88,7 @@ def answer(query):
         return response
     question = query.question[0]
     name, rdtype = question.name, question.rdtype
-    if name in SILENT:
+    if any(name.is_subdomain(silent) for silent in SILENT):
         return None
     if name in (SERVFAIL, REFUSED):
         response.set_rcode(dns.rcode.SERVFAIL if name == SERVFAIL else dns.rcode.REFUSED)
@@ -175,11 +182,35 @@ class DNSServer:
         if transport == "udp":
             limit = max(512, query.payload) if query.edns >= 0 else 512
         try:
+            if response.question and response.question[0].name == UNCOMPRESSIBLE and response.answer:
+                return _with_compressed_srv_targets(response, limit)
             return response.to_wire(max_size=limit)
         except dns.exception.TooBig:
             truncated = dns.message.make_response(query, recursion_available=True, our_payload=1232)
             truncated.flags |= dns.flags.TC | dns.flags.AA
             return truncated.to_wire()
+
+
+def _with_compressed_srv_targets(response, limit):
+    """The wire form of ``response`` (one SRV RRset, no EDNS) with every target after the first a
+    compression pointer to the first."""
+    (rrset,) = response.answer
+    response.answer = []
+    response.use_edns(False)
+    wire = bytearray(response.to_wire())
+    target_at = None
+    for rdata in rrset:
+        if target_at is None:
+            target_at = len(wire) + 12 + 6  # after owner, type, class, TTL, length; and the SRV numbers
+            target = rdata.target.to_wire()
+        else:
+            target = struct.pack("!H", 0xC000 | target_at)
+        rdata_wire = struct.pack("!HHH", rdata.priority, rdata.weight, rdata.port) + target
+        wire += struct.pack("!HHHIH", 0xC00C, rrset.rdtype, rrset.rdclass, rrset.ttl, len(rdata_wire)) + rdata_wire
+    wire[6:8] = struct.pack("!H", len(rrset))
+    if len(wire) > limit:
+        raise dns.exception.TooBig
+    return bytes(wire)
 
 
 class _UDPServer(socketserver.UDPServer):

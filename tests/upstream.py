@@ -148,7 +148,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(200, body[: int(size)], "application/octet-stream")
 
     def ep_status(self, code):
-        self.send_body(int(code), f"status {code}\n".encode())
+        self.send_body(int(code), f"status {code}\n".encode(), headers=self.query)  # ?Name=value adds headers
 
     def ep_redirect(self, code):
         self.read_body()

@@ -1,14 +1,15 @@
 """The admin API under ``<auth mount>/admin``: what svc-admin does, over HTTP, for holders of ``admin``."""
-import json
 
 from pyramid.csrf import check_csrf_token
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
 from svc.auth.identity import identity_of
+from svc.auth.password_policy import InvalidPassword
+from svc.auth.permissions import UnknownPermission, check_grantable
 from svc.auth.store import AlreadyExists, NotFound, StoreError
 from svc.auth.views import auth_service
-from svc.web.params import query
+from svc.web.params import json_body, query
 from svc.web.problems import Problem, invalid_request
 
 ADMIN = "admin"
@@ -25,6 +26,10 @@ def _store_errors(func):
             raise Problem(404, str(exc), slug="not-found") from None
         except AlreadyExists as exc:
             raise Problem(409, str(exc), slug="conflict") from None
+        except UnknownPermission as exc:
+            raise Problem(400, str(exc), slug="unknown-permission", title="Unknown permission", known=exc.known) from None
+        except InvalidPassword as exc:
+            raise Problem(400, str(exc), slug="weak-password", title="Password refused", rule=exc.rule) from None
         except StoreError as exc:  # an invalid name, permission or password
             raise invalid_request(str(exc)) from None
 
@@ -42,12 +47,7 @@ def _writing(request):
 
 
 def _json(request, *required, optional=()):
-    if request.content_type != "application/json":
-        raise Problem(415, "Send the body as application/json", slug="unsupported-media-type")
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise invalid_request("the body is not valid JSON") from None
+    body = json_body(request)
     if not isinstance(body, dict):
         raise invalid_request("the body must be a JSON object")
     unknown = set(body) - set(required) - set(optional)
@@ -154,7 +154,10 @@ def list_grants(request):
 @_store_errors
 def grant(request):
     service = _writing(request)
-    body = _json(request, "subject", "permission")
+    body = _json(request, "subject", "permission", optional=("force",))
+    if not isinstance(body.get("force", False), bool):
+        raise invalid_request("the member force must be true or false", member="force")
+    check_grantable(body["permission"], service.known_permissions, body.get("force", False))
     service.write("grant", body["subject"], body["permission"])
     request.response.status = 201
     return {"subject": body["subject"], "permission": body["permission"]}

@@ -3,7 +3,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from webob import Response
 
-from svc.web.problems import Problem, problem_json_response
+from svc.web.negotiation import wants_html
+from svc.web.problems import Problem, permission_lacking, problem_json_response
+from svc.web.request import raw_path
 
 MAX_CAME_FROM = 2048
 
@@ -28,8 +30,7 @@ def is_browser(request):
         return False
     if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
         return False
-    offers = request.accept.acceptable_offers(["application/json", "text/html"])
-    return bool(offers) and offers[0][0] == "text/html"
+    return wants_html(request)
 
 
 def came_from_of(environ):
@@ -49,12 +50,15 @@ class Challenger:
     def login_url(self, environ):
         return environ.get("SCRIPT_NAME", "") + self.login_path
 
-    def challenge(self, request, identity):
-        """The answer to an app's bare 401."""
+    def challenge(self, request, identity, permission=None):
+        """The answer to an app's bare 401; ``permission``, when known, tells the sign-in page why."""
         if identity is not None:
             return self.forbidden(request, identity)
         if is_browser(request):
-            location = self.login_url(request.environ) + "?" + urlencode({"came_from": came_from_of(request.environ)})
+            query = {"came_from": came_from_of(request.environ)}
+            if permission:
+                query["needs"] = permission
+            location = self.login_url(request.environ) + "?" + urlencode(query)
             return Response(status=302, location=location, cache_control="no-store")
         return self.unauthorized(
             request,
@@ -69,9 +73,14 @@ class Challenger:
         return response
 
     def forbidden(self, request, identity, permission=None):
-        needs = f"the permission {permission}" if permission else "a permission"
-        detail = f"Signed in as {identity.name}, who lacks {needs} this needs"
-        return _problem(request, Problem(403, detail, slug="forbidden"))
+        return _problem(request, permission_lacking(identity.name, permission))
+
+    def cross_site(self, request):
+        detail = (
+            "A signed-in browser may change things only from this site's own pages "
+            "(same Origin, or the X-CSRF-Token header)"
+        )
+        return _problem(request, Problem(403, detail, slug="cross-site-request", title="Cross-site request refused"))
 
     def malformed(self, request, detail):
         return _problem(request, Problem(400, detail, slug="malformed-credentials", title="Malformed credentials"))
@@ -96,6 +105,6 @@ def sign_in_busy(retry_after, detail):
 
 
 def _problem(request, problem):
-    response = problem_json_response(problem, instance=request.path)
+    response = problem_json_response(problem, instance=raw_path(request.environ))
     response.cache_control = "no-store"
     return response

@@ -13,6 +13,7 @@ import plaster
 from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
+from svc.auth.permissions import check_grantable, declared_permissions
 from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
 
@@ -56,6 +57,9 @@ def _parser():
         sub = commands.add_parser(action, help=f"{text} a user, or a group written @group")
         sub.add_argument("subject", help="user name or @group")
         sub.add_argument("permission")
+    commands.choices["grant"].add_argument(
+        "--force", action="store_true", help="grant a permission no app of the ini declares (a foreign app's own)"
+    )
     commands.add_parser("grants", help="list every grant")
 
     tokens = commands.add_parser("tokens", help="create, list, revoke").add_subparsers(dest="action", required=True)
@@ -92,6 +96,13 @@ def run(args):
     if args.command in ("init", "migrate"):
         return _setup(loader, args)
     service = loader.get_wsgi_filter(args.filter).service
+    if args.command == "grant" and not args.force:
+        # The permissions the ini's apps check, learned from the app it serves, as the filter does.
+        try:
+            app = loader.get_wsgi_app()
+        except LookupError as exc:
+            raise CommandError(f"cannot load the app of {args.ini} to learn its permissions ({exc}); see --force") from None
+        check_grantable(args.permission, declared_permissions(app))
     COMMANDS[args.command](service, args)
 
 
@@ -120,7 +131,10 @@ def read_password(prompt="Password: "):
 
 def _users(service, args):
     if args.action == "add":
-        service.add_user(args.name, None if args.no_password else read_password())
+        password = None if args.no_password else read_password()
+        if password == "":
+            raise CommandError("the password is empty; --no-password adds a user who signs in with API tokens only")
+        service.add_user(args.name, password)
         print(f"added user {args.name}")
     elif args.action == "remove":
         service.write("remove_user", args.name)

@@ -56,11 +56,11 @@ def _basic(encoded):
 def client_ip(environ, trusted_proxies):
     """The client's address: X-Forwarded-For is believed only when the peer is a trusted proxy."""
     peer = environ.get("REMOTE_ADDR", "")
-    if not trusted_proxies or not _is_trusted(peer, trusted_proxies):
+    if not trusted_proxies or not is_trusted(peer, trusted_proxies):
         return peer
     hops = [hop.strip() for hop in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     for hop in reversed(hops):  # the rightmost address no trusted proxy added is the client
-        if not _is_trusted(hop, trusted_proxies):
+        if not is_trusted(hop, trusted_proxies):
             return hop
     return hops[0] if hops else peer
 
@@ -78,7 +78,7 @@ def client_network(address):
     return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
 
 
-def _is_trusted(address, networks):
+def is_trusted(address, networks):
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -4,15 +4,33 @@ from dataclasses import dataclass
 IDENTITY_KEY = "svc.identity"  # the Identity of the caller, or None when anonymous
 SERVICE_KEY = "svc.auth"  # the AuthService, for the sign-in pages (like repoze.who.api)
 LOGIN_URL_KEY = "svc.auth.login_url"  # where the sign-in form is, for the pages' "sign in" link
-# Identity headers a client could send to impersonate someone; only the filter sets identity.
-SPOOFABLE_KEYS = (
-    "REMOTE_USER",
-    "HTTP_REMOTE_USER",
-    "HTTP_X_REMOTE_USER",
-    "HTTP_X_FORWARDED_USER",
-    "HTTP_X_FORWARDED_GROUPS",
-    "HTTP_X_FORWARDED_EMAIL",
+NEEDED_KEY = "svc.auth.needed"  # the permission an anonymous caller was refused, for the sign-in page
+# Identity headers a client could send to impersonate someone, as forward-auth proxies
+# (oauth2-proxy, Authelia, ...) name them; only the filter sets identity. A trailing * is a prefix.
+IDENTITY_HEADERS = (
+    "Remote-User",
+    "Remote-Groups",
+    "Remote-Email",
+    "Remote-Name",
+    "X-Remote-User",
+    "X-Forwarded-User",
+    "X-Forwarded-Groups",
+    "X-Forwarded-Email",
+    "X-Forwarded-Preferred-Username",
+    "X-Auth-Request-*",
 )
+
+
+def environ_keys(headers):
+    """``(exact keys, key prefixes)`` of the environ for header names; ``Name-*`` is a prefix."""
+    exact, prefixes = {"REMOTE_USER"}, set()
+    for header in headers:
+        key = "HTTP_" + header.upper().replace("-", "_")
+        if key.endswith("*"):
+            prefixes.add(key[:-1])
+        else:
+            exact.add(key)
+    return frozenset(exact), tuple(sorted(prefixes))
 
 
 @dataclass(frozen=True)

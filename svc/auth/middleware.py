@@ -3,18 +3,26 @@
 In the style of repoze.who: identify (signed cookie, then Basic, then Bearer), authenticate
 against the store, and challenge only when the app downstream answers 401. Works in front of
 any WSGI app, Pyramid or not; apps learn who the caller is from ``REMOTE_USER`` and
-``environ['svc.identity']`` (name, groups, permissions).
+``environ['svc.identity']`` (name, groups, permissions), never from the caller's own
+identity headers or Authorization header, which the filter removes.
 """
+import re
+
 from webob import Request
 
 from svc.auth.challenge import Challenger
 from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
-from svc.auth.identity import IDENTITY_KEY, LOGIN_URL_KEY, SERVICE_KEY, SPOOFABLE_KEYS
-from svc.auth.require import PermissionDenied
+from svc.auth.identity import IDENTITY_HEADERS, IDENTITY_KEY, LOGIN_URL_KEY, NEEDED_KEY, SERVICE_KEY, environ_keys
+from svc.auth.login_path import login_path
+from svc.auth.origin import SAFE_METHODS, is_same_origin
+from svc.auth.permissions import declared_permissions
+from svc.auth.require import PermissionDenied, normalise_path
 from svc.auth.service import AuthService, InvalidToken, SignInBusy, SignInRefused, Throttled
 from svc.auth.settings import auth_settings
+from svc.web import RELAYED_KEY
 
 AUTH_TYPES = {"cookie": "cookie", "basic": "Basic", "bearer": "Bearer"}
+_SLASHES = re.compile("/+")
 
 
 class _HeaderTooLarge(Exception):
@@ -27,13 +35,16 @@ class AuthFilter:
     def __init__(self, app, service):
         self.app = app
         self.service = service
-        self.challenger = Challenger(service.settings.realm, service.settings.login_path)
+        self.challenger = Challenger(service.settings.realm, login_path(app, service.settings.login_path))
         self.max_authorization = service.settings.max_authorization_bytes
         self.svc_pieces = getattr(app, "svc_pieces", ())  # the index sees through the filter
+        settings = service.settings
+        self.strip_keys, self.strip_prefixes = environ_keys(IDENTITY_HEADERS + settings.strip_headers)
+        self.pass_paths = tuple((p.rstrip("/"), normalise_path(p).rstrip("/")) for p in settings.pass_authorization)
+        self.svc_access = getattr(app, "svc_access", None)
 
     def __call__(self, environ, start_response):
-        for key in SPOOFABLE_KEYS:
-            environ.pop(key, None)
+        self.strip(environ)
         environ[SERVICE_KEY] = self.service
         environ[LOGIN_URL_KEY] = self.challenger.login_url(environ)
         environ[IDENTITY_KEY] = None
@@ -53,10 +64,37 @@ class AuthFilter:
         except SignInRefused as exc:
             return self.challenger.unauthorized(request, str(exc))(environ, start_response)
         if identity is not None:
+            if identity.method == "cookie" and not self.from_own_pages(environ):
+                return self.challenger.cross_site(request)(environ, start_response)
             environ["REMOTE_USER"] = identity.name
             environ["AUTH_TYPE"] = AUTH_TYPES[identity.method]
             environ[IDENTITY_KEY] = identity
+        if not self.passes_authorization(environ.get("PATH_INFO", "")):
+            environ.pop("HTTP_AUTHORIZATION", None)  # the caller's password or token is for svc alone
         return self.call_app(environ, request, identity, cookie_headers, start_response)
+
+    def strip(self, environ):
+        """Remove what only the filter and svc's own apps may set."""
+        for key in self.strip_keys:
+            environ.pop(key, None)
+        if self.strip_prefixes:
+            for key in [key for key in environ if key.startswith(self.strip_prefixes)]:
+                del environ[key]
+        environ.pop(RELAYED_KEY, None)
+
+    def from_own_pages(self, environ):
+        """A cookie is sent whoever starts the request: an unsafe one must prove it came from svc's pages."""
+        if environ.get("REQUEST_METHOD", "GET") in SAFE_METHODS:
+            return True
+        return is_same_origin(environ, self.service.settings.trusted_proxies, self.service.csrf_policy)
+
+    def passes_authorization(self, path_info):
+        """True under a mount that opted in (svc.auth.pass_authorization), read as the urlmap routes
+        the path and as a router behind it may normalise it: both must agree."""
+        if not self.pass_paths:
+            return False
+        routed, normal = _SLASHES.sub("/", path_info), normalise_path(path_info)
+        return any(_under(routed, raw) and _under(normal, normalised) for raw, normalised in self.pass_paths)
 
     def identify(self, environ):
         identity, cookie_headers = self.service.from_cookie(environ)
@@ -95,9 +133,9 @@ class AuthFilter:
             response.headerlist.extend(extra_headers)
             return response(environ, start_response)
         status, headers, exc_info = started
-        if status.startswith("401") and not _has_challenge(headers):
+        if status.startswith("401") and not _has_challenge(headers) and not environ.get(RELAYED_KEY):
             _close(body)  # the app's own 401 body is replaced, so it is closed here
-            response = self.challenger.challenge(request, identity)
+            response = self.challenger.challenge(request, identity, environ.get(NEEDED_KEY))
             response.headerlist.extend(extra_headers)
             return response(environ, start_response)
         start_response(status, headers + extra_headers if extra_headers else headers, exc_info)
@@ -107,7 +145,7 @@ class AuthFilter:
 
     def denied(self, request, identity, permission):
         if identity is None:
-            return self.challenger.challenge(request, None)
+            return self.challenger.challenge(request, None, permission)
         return self.challenger.forbidden(request, identity, permission)
 
 
@@ -126,6 +164,10 @@ class _LazyRequest:
         if self._request is None:
             self._request = Request({**self._environ, **self._arrived})
         return getattr(self._request, name)
+
+
+def _under(path, prefix):
+    return not prefix or path == prefix or path.startswith(prefix + "/")
 
 
 def _has_challenge(headers):
@@ -180,6 +222,8 @@ def filter_factory(global_conf, **local_conf):
     service = AuthService.from_settings(auth_settings(global_conf, local_conf))
 
     def make_filter(app):
+        # What may be granted: the permissions the apps below check (svc/auth/permissions.py).
+        service.known_permissions |= declared_permissions(app)
         return AuthFilter(app, service)
 
     make_filter.service = service  # svc-admin reaches the store through the ini's own filter

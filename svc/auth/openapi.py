@@ -45,7 +45,11 @@ PATHS = {
             "summary": "The sign-in form (a GET never accepts credentials)",
             "parameters": [
                 {"name": "came_from", "in": "query", "required": False, "schema": {"type": "string"},
-                 "description": "A path on this site to return to; anything else becomes /"}
+                 "description": "A path on this site to return to; anything else becomes /"},
+                {"name": "needs", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "The permission came_from needs; shown only when a mounted app declares it"},
+                {"name": "signed_out", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "Present after signing out: the page says so"},
             ],
             "responses": {"200": {"description": "HTML form", "content": HTML}},
         },
@@ -162,8 +166,9 @@ PATHS = {
         },
         "post": {
             "summary": "Grant a permission to a user, or to a group written @group",
-            "description": _ADMIN,
-            "requestBody": _body("Grant"),
+            "description": _ADMIN + " A permission no mounted app checks is refused (400 unknown-permission, "
+            "with the known ones in known) unless force is true.",
+            "requestBody": _body("NewGrant"),
             "responses": {"201": {"description": "Granted", "content": json_content("Grant")}},
         },
     },
@@ -260,6 +265,14 @@ SCHEMAS = {
     "GroupList": _object(["groups"], {"groups": {"type": "array", "items": {"$ref": "#/components/schemas/Group"}}}),
     "NewGroup": _object(["name"], {"name": _NAME}),
     "Grant": _object(["subject", "permission"], {"subject": {"type": "string"}, "permission": {"type": "string"}}),
+    "NewGrant": _object(
+        ["subject", "permission"],
+        {
+            "subject": {"type": "string"},
+            "permission": {"type": "string"},
+            "force": {"type": "boolean", "description": "Grant a foreign app's own permission, which no app declares"},
+        },
+    ),
     "GrantList": _object(["grants"], {"grants": {"type": "array", "items": {"$ref": "#/components/schemas/Grant"}}}),
     "Token": _object(list(_TOKEN), _TOKEN),
     "TokenList": _object(["tokens"], {"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}),

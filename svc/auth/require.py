@@ -10,9 +10,10 @@ from urllib.parse import unquote
 
 from pyramid.httpexceptions import HTTPForbidden
 
-from svc.auth.identity import identity_of
+from svc.auth.identity import NEEDED_KEY, identity_of
 from svc.auth.store import StoreError, check_permission
-from svc.web.problems import Problem, problem_json_response
+from svc.web.mounts import Access, access_of
+from svc.web.problems import permission_lacking, problem_json_response, sign_in_needed
 from svc.web.settings import SettingError, as_list
 
 
@@ -67,6 +68,7 @@ class RequirePermission:
         self.permission = permission
         self.prefixes = tuple(normalise_path(p).rstrip("/") for p in paths)
         self.svc_pieces = getattr(app, "svc_pieces", ())
+        self.svc_access = (access_of(app) or Access()).plus(permission, page=self.covers("/"))
 
     def covers(self, path_info):
         path = normalise_path(path_info)
@@ -76,11 +78,10 @@ class RequirePermission:
         if self.covers(environ.get("PATH_INFO", "")):
             identity = identity_of(environ)
             if identity is None:
-                problem = Problem(401, f"Sign in: this needs the permission {self.permission}", slug="unauthorized")
-                return problem_json_response(problem)(environ, start_response)
+                environ[NEEDED_KEY] = self.permission
+                return problem_json_response(sign_in_needed(self.permission))(environ, start_response)
             if not identity.permits(self.permission):
-                detail = f"Signed in as {identity.name}, who lacks the permission {self.permission}"
-                return problem_json_response(Problem(403, detail, slug="forbidden"))(environ, start_response)
+                return problem_json_response(permission_lacking(identity.name, self.permission))(environ, start_response)
         return self.app(environ, start_response)
 
 

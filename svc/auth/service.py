@@ -23,6 +23,7 @@ from webob import Request
 from svc.auth import migrate
 from svc.auth.credentials import client_network
 from svc.auth.identity import Identity
+from svc.auth.password_policy import check_new_password
 from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, parse_htpasswd
 from svc.auth.store import InvalidName, Store, StoreError, check_hash, check_name, create_store_engine
 from svc.auth.ticket import SessionTicket, Ticket
@@ -59,10 +60,6 @@ class SignInBusy(Exception):
     def __init__(self, retry_after=1):
         self.retry_after = retry_after
         super().__init__(f"Too many sign-ins are being checked at once; try again in {retry_after} seconds")
-
-
-class InvalidPassword(StoreError):
-    """A new password svc will not store: empty, or longer than max_password_bytes."""
 
 
 class _Cache:
@@ -123,6 +120,7 @@ class AuthService:
         self._sessions = _Cache(settings.recheck_seconds)
         self._tokens = _Cache(settings.recheck_seconds)
         self._identities = _Cache(settings.recheck_seconds)
+        self.known_permissions = frozenset()  # filled by the filter from the apps below it
 
     @classmethod
     def from_settings(cls, settings):
@@ -261,20 +259,21 @@ class AuthService:
         for cache in (self._basic, self._tickets, self._sessions, self._tokens, self._identities):
             cache.clear()
 
-    def check_password(self, password):
-        if not isinstance(password, str) or not password:
-            raise InvalidPassword("the password is empty")
-        if self.passwords.too_long(password):
-            raise InvalidPassword(f"the password is longer than {self.passwords.max_bytes} bytes")
-        return password
+    def check_password(self, password, name):
+        """``password`` when it passes the policy for ``name``; raises InvalidPassword."""
+        return check_new_password(
+            password, name, min_length=self.settings.min_password_length, max_bytes=self.passwords.max_bytes
+        )
 
     def add_user(self, name, password=None):
+        """A user with ``password``, or with none (tokens only) when it is None; "" is refused."""
         check_name(name)
-        self.store.add_user(name, self.passwords.hash(self.check_password(password)) if password else None)
+        hashed = None if password is None else self.passwords.hash(self.check_password(password, name))
+        self.store.add_user(name, hashed)
         self.changed()
 
     def set_password(self, name, password):
-        self.store.set_password_hash(name, self.passwords.hash(self.check_password(password)))
+        self.store.set_password_hash(name, self.passwords.hash(self.check_password(password, name)))
         self.changed()
 
     def create_token(self, user, label="", lifetime=None):

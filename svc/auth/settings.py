@@ -6,7 +6,7 @@ import os
 from limits import parse as parse_rate
 
 from svc.web import SETTINGS as WEB_SETTINGS
-from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text
+from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text, with_defaults
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,15 @@ def as_networks(value):
     return tuple(ipaddress.ip_network(word, strict=False) for word in as_list(value))
 
 
+def as_mount_paths(value):
+    """Paths under the filter such as ``/legacy /wiki``, each starting with /."""
+    paths = tuple(as_list(value))
+    for path in paths:
+        if not path.startswith("/"):
+            raise ValueError(f"expected paths that start with /, not {path!r}")
+    return paths
+
+
 SETTINGS = SettingsSpec(
     "svc.auth",
     db_url=(as_text, None),
@@ -46,7 +55,7 @@ SETTINGS = SettingsSpec(
     cookie_name=(as_text, "svc_auth"),
     idle_timeout=(as_seconds(), 1800),
     lifetime=(as_seconds(), 43200),
-    login_path=(as_text, "/auth/login"),
+    login_path=(as_text, None),  # None: where the auth app is mounted (svc/auth/login_path.py)
     realm=(as_text, "svc"),
     recheck_seconds=(as_int(0, 3600), 5),
     basic_cache_seconds=(as_int(0, 3600), 60),
@@ -61,14 +70,16 @@ SETTINGS = SettingsSpec(
     throttle_storage=(as_text, "memory://"),
     trusted_proxies=(as_networks, ()),
     allow_legacy_hashes=(as_bool, False),
+    # NIST SP 800-63B asks for 8 at the very least; see svc/auth/password_policy.py
+    min_password_length=(as_int(8, 1024), 12),
+    strip_headers=(as_list, ()),
+    pass_authorization=(as_mount_paths, ()),
 )
 
 
 def read_auth_settings(global_conf, local_conf):
     """``svc.auth.*`` from [DEFAULT], then the filter section's own keys; no secret yet."""
-    merged = {k: v for k, v in global_conf.items() if k.startswith("svc.auth.")}
-    merged.update(local_conf)
-    values = SETTINGS.parse(merged, strict=True)
+    values = SETTINGS.parse(with_defaults(global_conf, local_conf, "svc.auth."), strict=True)
     if not values.db_url:
         raise SettingError("setting svc.auth.db_url is required (a SQLAlchemy URL such as sqlite:///var/svc.sqlite)")
     return values

@@ -4,7 +4,6 @@ WebOb's ``SignedCookieProfile`` is what Pyramid's own signed sessions use: HMAC 
 salted secret, compared in constant time. The key names a server-side session, so logging
 out or revoking the session ends the cookie at once, whatever its signature says.
 """
-import re
 from dataclasses import dataclass
 
 from webob.cookies import SignedCookieProfile
@@ -33,13 +32,28 @@ class SessionTicket:
             path="/",  # the __Host- prefix demands Path=/ and no Domain
             hashalg="sha512",
         )
-        self._pattern = re.compile(r"(?:^|[;,])\s*" + re.escape(self.cookie_name) + r'="?([^";,\s]*)')
 
     def raw_value(self, cookie_header):
-        """Our cookie's value in a Cookie header, or None; a regular expression, not a full parse,
-        because this runs on every request."""
-        match = self._pattern.search(cookie_header)
-        return match.group(1) if match else None
+        """Our cookie's value in a Cookie header, or None when it is absent or there twice.
+
+        Browsers send ``name=value`` pairs separated by ``;`` (RFC 6265 section 5.4), so a
+        comma is part of a value, never a separator. Two values cannot be told apart (one
+        may be injected, say by a sibling site), so neither is believed.
+        """
+        if self.cookie_name not in cookie_header:  # the common case, without a split
+            return None
+        found = None
+        for pair in cookie_header.split(";"):
+            name, equals, value = pair.partition("=")
+            if not equals or name.strip() != self.cookie_name:
+                continue
+            if found is not None:
+                return None
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            found = value
+        return found
 
     def loads(self, raw):
         """The Ticket in a raw cookie value, or None when it is forged or malformed."""

@@ -1,4 +1,6 @@
 """The sign-in, sign-out and who-am-I pages."""
+from urllib.parse import urlsplit
+
 from pyramid.csrf import new_csrf_token
 from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 from pyramid.httpexceptions import HTTPSeeOther
@@ -25,10 +27,17 @@ def auth_service(request):
     return service
 
 
-def _form(request, came_from, error=None, status=200, headers=None):
+def _form(request, came_from, error=None, status=200, headers=None, user="", why=None, signed_out=False):
     response = render_to_response(
         "auth_login.jinja2",
-        {"came_from": came_from, "error": error, "identity": identity_of(request.environ)},
+        {
+            "came_from": came_from,
+            "error": error,
+            "identity": identity_of(request.environ),
+            "user": user,
+            "why": why,
+            "signed_out": signed_out,
+        },
         request,
     )
     response.status = status
@@ -49,7 +58,21 @@ def login_form(request):
     """The form; a GET never reads credentials."""
     service = auth_service(request)
     error = _NEEDS_HTTPS if service.settings.secure and request.scheme != "https" else None
-    return _form(request, safe_came_from(query(request).get("came_from")), error)
+    params = query(request)
+    came_from = safe_came_from(params.get("came_from"))
+    return _form(
+        request, came_from, error, why=_why(request, came_from, params.get("needs")), signed_out="signed_out" in params
+    )
+
+
+def _why(request, came_from, needs):
+    """Why the browser was sent here; ``needs`` is shown only when a mounted app declares it."""
+    if came_from == "/":
+        return None
+    path = urlsplit(came_from).path
+    if needs in request.nav.known_permissions:
+        return f"{path} needs the permission {needs}"
+    return f"Sign in to open {path}"
 
 
 @view_config(route_name="auth.login", request_method="POST", require_csrf=True)
@@ -77,10 +100,16 @@ def login(request):
     return response
 
 
+def _typed_user(request):
+    """The user name as typed, so a failed sign-in keeps it; never the password."""
+    user = request.POST.get("user", "")
+    return user if isinstance(user, str) else ""
+
+
 def _refused(request, came_from, problem):
     """The same answer for every failure, whatever its cause: status, body and cookies."""
     if wants_html(request):
-        return _form(request, came_from, problem.detail, problem.status, problem.headers)
+        return _form(request, came_from, problem.detail, problem.status, problem.headers, user=_typed_user(request))
     return render_problem(request, problem)
 
 
@@ -89,7 +118,7 @@ def logout(request):
     service = auth_service(request)
     headers = service.logout(request, identity_of(request.environ))
     new_csrf_token(request)
-    response = HTTPSeeOther(location=request.route_path("auth.login"))
+    response = HTTPSeeOther(location=request.route_path("auth.login", _query={"signed_out": "1"}))
     response.headerlist.extend(headers)
     return response
 

@@ -1,9 +1,10 @@
 """Bulk lookups: many names in, a CSV streamed out in input order as the answers come in."""
 import csv
+import functools
 import io
 from collections import deque
 
-from svc.dns.lookup import finish_lookup, start_lookup
+from svc.dns.lookup import LookupTimeout, NoWorkerInTime, finish_lookup, start_lookup
 from svc.web.problems import Problem, invalid_request
 
 COLUMNS = ("name", "family", "address", "error")
@@ -13,7 +14,7 @@ _CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(0x20), 0x7F]}
 
 
 def read_lines(request, max_lines, max_bytes):
-    """The non-blank lines of a ``text/plain`` body or of the ``file`` field of a form upload.
+    """The non-blank lines of a ``text/plain`` body, or of the ``file`` or ``names`` field of a form.
 
     Lines starting with ``#`` are comments. Too many lines or bytes is a 413, refused before
     a lookup starts (a streamed response cannot change its status later).
@@ -45,58 +46,89 @@ def read_lines(request, max_lines, max_bytes):
 
 
 def _uploaded_file(request, max_bytes):
-    try:
-        field = request.POST.get("file")
-    except ValueError as exc:  # the multipart body does not parse
-        raise invalid_request(f"the form upload is malformed: {exc}") from None
+    """The ``file`` field's content or, when no file was chosen, the ``names`` field (a textarea)."""
+    form = request.POST  # a body that does not parse is svc's request's 400
+    fields = [form.get(name) for name in ("file", "names")]
+    if all(field is None for field in fields):
+        raise invalid_request("the form has no file field and no names field; upload the names as file")
+    data = b""
+    for field in fields:
+        data = _field_bytes(field, max_bytes)
+        if data.strip():
+            break
+    return data
+
+
+def _field_bytes(field, max_bytes):
     if field is None:
-        raise invalid_request("the form has no file field; upload the names as file")
+        return b""
     if isinstance(field, str):
         return field.encode("utf-8")
+    if isinstance(field, bytes):  # a file input with no file chosen
+        return field
     return field.file.read(max_bytes + 1)
 
 
-def csv_rows(lookup, lines, family, strict, window):
+def csv_rows(lookup, lines, family, strict, window, deadline):
     """The CSV, a chunk at a time: a header, then one row per line in input order.
 
-    At most ``window`` lookups of this request run at once; each chunk holds every row that is
-    ready, so a slow name delays the rows after it but never the ones before it.
+    At most ``window`` lookups of this request hold a lookup worker at once, each until its
+    backend returns (BulkShare); each chunk holds every row that is ready, so a slow name delays
+    the rows after it but never the ones before it. Once ``deadline`` seconds have passed, the
+    remaining rows say timeout and the stream ends.
     """
+    share = lookup.bulk_share(window)
+    until = lookup.clock() + deadline
+    timeout = f"timeout: the bulk deadline of {deadline:g} s passed"
+    todo = deque(lines)
     pending = deque()
-    remaining = iter(lines)
 
-    def fill():
-        while len(pending) < window:
-            line = next(remaining, None)
-            if line is None:
+    def fill(wait):
+        """Start lookups while the window has room; wait for a worker only when none is pending."""
+        while todo and len(pending) < window and lookup.clock() < until:
+            item = _start(lookup, todo[0], family, strict, share, until if wait and not pending else 0)
+            if item is None:
                 return
-            pending.append(_start(lookup, line, family, strict))
+            todo.popleft()
+            pending.append(item)
 
     try:
-        fill()
         yield _row(COLUMNS).encode("utf-8")
-        while pending:
+        while True:
+            fill(wait=not pending)
+            if not pending:
+                break
             chunk = []
             while pending and (not chunk or _ready(pending[0])):
-                chunk.append(_finish(lookup, pending.popleft(), family, strict))
-                fill()
+                chunk.append(_finish(lookup, pending.popleft(), family, strict, until, timeout))
+                fill(wait=False)
             yield "".join(chunk).encode("utf-8")
+        if todo:
+            yield "".join(_row((_shown(line), "", "", timeout)) for line in todo).encode("utf-8")
     finally:
         for _, started, _ in pending:
             if started is not None and started.future is not None:
                 started.future.cancel()
 
 
-def _start(lookup, line, family, strict):
-    """(name as shown, started lookup or None, error or None)."""
+def _start(lookup, line, family, strict, share, until):
+    """(name as shown, started lookup or None, error or None); None when no worker of ``share``
+    frees up before ``until``."""
     try:
         name = line.decode("utf-8")
     except UnicodeDecodeError:
-        return (line.decode("utf-8", "backslashreplace"), None, "the line is not valid UTF-8")
+        return (_shown(line), None, "the line is not valid UTF-8")
+    submit = functools.partial(share.submit, until=until)
     try:
-        return (name, start_lookup(lookup, name, family, strict), None)
+        return (name, start_lookup(lookup, name, family, strict, submit), None)
+    except NoWorkerInTime:
+        return None
     except Problem as exc:
         return (name, None, exc.detail)
+
+
+def _shown(line):
+    return line.decode("utf-8", "backslashreplace")
 
 
 def _ready(item):
@@ -104,12 +136,14 @@ def _ready(item):
     return started is None or started.future is None or started.future.done()
 
 
-def _finish(lookup, item, family, strict):
+def _finish(lookup, item, family, strict, until, timeout):
     name, started, error = item
     if started is None:
         return _row((name, "", "", error))
     try:
-        result = finish_lookup(lookup, started, family, strict)
+        result = finish_lookup(lookup, started, family, strict, until)
+    except LookupTimeout as exc:
+        return _row((name, "", "", timeout if lookup.clock() >= until else exc.detail))
     except Problem as exc:
         return _row((name, "", "", exc.detail))
     return _row((name, result["family"], result["address"], ""))

@@ -35,19 +35,31 @@ class CachedAnswer:
     fresh_until: float  # the clock reading at which ``age`` goes up by one
 
 
+# Bytes counted for one entry besides its wire form: an estimate of its dict slot, tuple and key.
+ENTRY_OVERHEAD = 256
+# Expired entries are swept out at most this often (seconds), so they never crowd out live ones.
+SWEEP_INTERVAL = 1.0
+
+
 class ResolverCache:
     """Answers by question, shared by threads, least recently used first out.
 
-    The answer is kept in wire form, so each hit parses its own copy that no other thread
-    touches, with every TTL lowered by the answer's age.
+    Bounded by ``max_entries`` and by ``max_bytes`` (wire forms plus ENTRY_OVERHEAD each);
+    expired entries are swept out. The answer is kept in wire form, so each hit parses its own
+    copy that no other thread touches, with every TTL lowered by the answer's age.
+
+    Per process: N worker processes hold N caches, each within these bounds.
     """
 
-    def __init__(self, max_entries, max_ttl, clock=None):
+    def __init__(self, max_entries, max_ttl, max_bytes, clock=None):
         self.max_entries = max_entries
         self.max_ttl = max_ttl
+        self.max_bytes = max_bytes
+        self.bytes = 0  # what the entries count for now
         self._clock = clock or time.monotonic
         self._entries = OrderedDict()  # key -> (wire, stored_at, expires_at)
         self._lock = threading.Lock()
+        self._next_sweep = self._clock()
 
     def __len__(self):
         return len(self._entries)
@@ -61,7 +73,7 @@ class ResolverCache:
                 return None
             wire, stored_at, expires_at = entry
             if now >= expires_at:
-                del self._entries[key]
+                self._drop(key)
                 return None
             self._entries.move_to_end(key)
         age = int(now - stored_at)
@@ -71,15 +83,26 @@ class ResolverCache:
                 rrset.ttl = max(0, rrset.ttl - age)
         return CachedAnswer(message, age, cache_lifetime(message, age), stored_at + age + 1)
 
-    def put(self, key, message):
-        """Keep ``message`` for its lifetime (at most ``max_ttl``); no-op when it has none."""
+    def put(self, key, message, wire):
+        """Keep ``message``, whose wire form is ``wire``, for its lifetime (at most ``max_ttl``);
+        no-op when it has none or would not fit at all."""
         lifetime = min(cache_lifetime(message), self.max_ttl)
-        if lifetime <= 0 or self.max_entries <= 0 or message.flags & dns.flags.TC:
+        size = len(wire) + ENTRY_OVERHEAD
+        if lifetime <= 0 or self.max_entries <= 0 or size > self.max_bytes or message.flags & dns.flags.TC:
             return
-        wire = message.to_wire(max_size=65535)
         now = self._clock()
         with self._lock:
+            if now >= self._next_sweep:
+                for stale in [k for k, (_, _, expires_at) in self._entries.items() if now >= expires_at]:
+                    self._drop(stale)
+                self._next_sweep = now + SWEEP_INTERVAL
+            if key in self._entries:
+                self._drop(key)
             self._entries[key] = (wire, now, now + lifetime)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self.bytes += size
+            while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key):
+        wire, _, _ = self._entries.pop(key)
+        self.bytes -= len(wire) + ENTRY_OVERHEAD

@@ -12,14 +12,14 @@ import dns.flags
 import dns.message
 import dns.opcode
 
+from svc.dns.cache import ENTRY_OVERHEAD
 from svc.dns.names import REFUSED_TYPES
-from svc.dns.resolver import Question
-from svc.dns.upstream import UpstreamTimeout
+from svc.dns.resolver import Question, servfail
+from svc.dns.upstream import MAX_MESSAGE, AnswerTooLarge
 from svc.web.problems import Problem, invalid_request
 
 DNS_MESSAGE = "application/dns-message"
 DNS_JSON = "application/dns-json"
-MAX_MESSAGE = 65535  # a DNS message's length field is 16 bits
 HEADER_LENGTH = 12
 REPLY_EDNS_PAYLOAD = 4096
 _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
@@ -118,6 +118,16 @@ def reply_wire(query, answer):
     EDNS is used when the query used it; then upstream's extended errors are passed on, and a
     SERVFAIL of ours says why in an extended error (RFC 8914).
     """
+    try:
+        return _reply(query, answer).to_wire(max_size=MAX_MESSAGE)
+    except dns.exception.TooBig:
+        # RFC 8484 5.1 allows a TC reply or a failure; TC would invite a retry over a transport
+        # with the same 65535-byte ceiling, so a SERVFAIL says plainly why instead.
+        error = AnswerTooLarge(f"the reply is over {MAX_MESSAGE} bytes, too large for one DNS message")
+        return _reply(query, servfail(query, error)).to_wire(max_size=MAX_MESSAGE)
+
+
+def _reply(query, answer):
     upstream = answer.message
     reply = dns.message.make_response(query, our_payload=REPLY_EDNS_PAYLOAD)
     reply.flags |= (query.flags & dns.flags.CD) | (upstream.flags & (dns.flags.RA | dns.flags.AD))
@@ -128,15 +138,10 @@ def reply_wire(query, answer):
     if query.edns >= 0:
         options = [o for o in upstream.options if o.otype == dns.edns.OptionType.EDE]
         if answer.error is not None:
-            code = (
-                dns.edns.EDECode.NO_REACHABLE_AUTHORITY
-                if isinstance(answer.error, UpstreamTimeout)
-                else dns.edns.EDECode.NETWORK_ERROR
-            )
-            options.append(dns.edns.EDEOption(code, str(answer.error)[:200]))
+            options.append(dns.edns.EDEOption(answer.error.ede, str(answer.error)[:200]))
         flags = query.ednsflags & dns.flags.DO
         reply.use_edns(0, flags, REPLY_EDNS_PAYLOAD, options=options, pad=reply.pad)
-    return reply.to_wire(max_size=MAX_MESSAGE)
+    return reply
 
 
 def cache_control(answer):
@@ -144,40 +149,74 @@ def cache_control(answer):
     return f"max-age={answer.lifetime}" if answer.lifetime > 0 else "no-store"
 
 
-class ReplyMemo:
-    """Finished replies to cached answers, by the query's bytes less its ID.
+def reply_key(query, question):
+    """What a wire reply to ``query`` depends on, besides its ID and the cached answer.
 
-    A reply is fully decided by the query's bytes and the cached answer's age in whole seconds,
-    so until that age ticks over, the same question (a GET with ID 0, or a stub repeating
-    itself) gets the same bytes with its own ID, skipping the parsing and the encoding.
+    That is the question as sent (its case is echoed), RD and CD, whether EDNS, DO and padding
+    were asked for, and the client subnet when svc forwards it. Options svc drops (cookies,
+    unknown ones) change nothing in the reply, so they make no new key.
+    """
+    asked = query.question[0]
+    padded = any(o.otype == dns.edns.OptionType.PADDING for o in query.options)
+    edns = (query.edns >= 0) | bool(query.ednsflags & dns.flags.DO) << 1 | padded << 2
+    subnet = question.client_subnet.to_wire() if question.client_subnet else b""
+    flags = query.flags & (dns.flags.RD | dns.flags.CD)
+    return asked.name.to_wire() + struct.pack("!HHHB", asked.rdtype, asked.rdclass, flags, edns) + subnet
+
+
+class ReplyMemo:
+    """Finished wire replies to cached answers, by ``reply_key``.
+
+    A reply is fully decided by its key and the cached answer's age in whole seconds, so until
+    that age ticks over, the same question gets the same bytes with its own ID, skipping the
+    answer's parsing and the reply's encoding. Bounded by ``max_entries`` and ``max_bytes``
+    (keys, replies and ENTRY_OVERHEAD each). Every entry is stale within a second of its arrival,
+    so the first in is the first out, and stale entries leave from the front.
+
+    Per process: N worker processes hold N memos, each within these bounds.
     """
 
-    def __init__(self, max_entries, clock=None):
+    def __init__(self, max_entries, max_bytes, clock=None):
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0  # what the entries count for now
         self._clock = clock or time.monotonic
-        self._entries = OrderedDict()  # query bytes after the ID -> (reply after the ID, Cache-Control, fresh_until)
+        self._entries = OrderedDict()  # key -> (reply after the ID, Cache-Control, fresh_until)
         self._lock = threading.Lock()
 
-    def get(self, query_wire):
-        """``(reply bytes, Cache-Control)`` for ``query_wire``, or None."""
-        key = query_wire[2:]
+    def __len__(self):
+        return len(self._entries)
+
+    def get(self, key, query_id):
+        """``(reply bytes with ``query_id``, Cache-Control)`` for ``key``, or None."""
+        now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
             reply, control, fresh_until = entry
-            if self._clock() >= fresh_until:
-                del self._entries[key]
+            if now >= fresh_until:
+                self._drop(key)
                 return None
-            self._entries.move_to_end(key)
-        return query_wire[:2] + reply, control
+        return struct.pack("!H", query_id) + reply, control
 
-    def put(self, query_wire, reply_wire, answer):
+    def put(self, key, reply_wire, answer):
         """Keep ``reply_wire`` when ``answer`` came from the cache and may still be reused."""
-        if answer.fresh_until is None or answer.lifetime <= 0 or self.max_entries <= 0:
+        reply = reply_wire[2:]
+        size = len(key) + len(reply) + ENTRY_OVERHEAD
+        if answer.fresh_until is None or answer.lifetime <= 0 or self.max_entries <= 0 or size > self.max_bytes:
             return
+        now = self._clock()
         with self._lock:
-            self._entries[query_wire[2:]] = (reply_wire[2:], cache_control(answer), answer.fresh_until)
-            self._entries.move_to_end(query_wire[2:])
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            while self._entries and now >= next(iter(self._entries.values()))[2]:
+                self._drop(next(iter(self._entries)))
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (reply, cache_control(answer), answer.fresh_until)
+            self.bytes += size
+            while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key):
+        reply, _, _ = self._entries.pop(key)
+        self.bytes -= len(key) + len(reply) + ENTRY_OVERHEAD

@@ -9,7 +9,6 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import dns.name
@@ -20,6 +19,7 @@ import dns.reversename
 from svc.dns.names import parse_host, parse_ip
 from svc.dns.resolver import Question
 from svc.dns.upstream import UpstreamTimeout
+from svc.web.getaddrinfo import DeadlinePassed, getaddrinfo_addresses, result_within
 from svc.web.problems import Problem, invalid_request
 
 FAMILIES = {"4": socket.AF_INET, "6": socket.AF_INET6, "any": socket.AF_UNSPEC}
@@ -64,8 +64,7 @@ class SystemLookup:
         pass
 
     def __call__(self, name, family):
-        infos = socket.getaddrinfo(name, None, family, socket.SOCK_STREAM)
-        return [(info[0], info[4][0]) for info in infos]
+        return getaddrinfo_addresses(name, None, family)
 
 
 class NameserverLookup:
@@ -108,38 +107,57 @@ class Address:
         return {"address": self.address, "family": self.family}
 
 
+class NoWorkerInTime(Exception):
+    """No worker of a bulk's share freed up before the bulk's deadline."""
+
+
 class HostLookup:
     """Runs the backend in a bounded pool under a deadline, since getaddrinfo has no timeout.
 
     At most ``workers`` lookups run at once; a lookup that overstays ``timeout`` seconds is
-    answered with a timeout but keeps its worker until the backend returns.
+    answered with a timeout but keeps its worker until the backend returns. Bulk lookups hold at
+    most ``bulk_workers`` of them (default half), so single lookups always keep the rest.
+    Per process: N worker processes run N pools.
     """
 
-    def __init__(self, backend, workers, timeout):
+    def __init__(self, backend, workers, timeout, bulk_workers=None, clock=time.monotonic):
         self.backend = backend
         self.timeout = timeout
+        self.clock = clock
         self._slots = threading.BoundedSemaphore(workers)
+        self._bulk_slots = threading.BoundedSemaphore(bulk_workers or max(1, workers // 2))
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="svc-dns-lookup")
 
     def submit(self, name, family):
         """A future of the backend's answer; LookupBusy when no worker frees up in time."""
         if not self._slots.acquire(timeout=self.timeout):
             raise LookupBusy(self.timeout)
-        future = self._executor.submit(self.backend, name, family)
-        future.add_done_callback(lambda _: self._slots.release())
+        return self._run((self._slots,), name, family)
+
+    def bulk_share(self, size):
+        """A share of the pool for one bulk request: at most ``size`` of its lookups at once."""
+        return BulkShare(self, size)
+
+    def _run(self, held, name, family):
+        """Run the backend on a worker; ``held`` semaphores are released when it returns."""
+        try:
+            future = self._executor.submit(self.backend, name, family)
+        except BaseException:
+            _release(held)
+            raise
+        future.add_done_callback(lambda _: _release(held))
         return future
 
-    def addresses(self, name, future, started):
+    def addresses(self, name, future, started, until=None):
         """The de-duplicated addresses ``future`` gives for ``name``, in resolver order.
 
-        Waits at most until ``timeout`` seconds after ``started`` (a ``time.monotonic()``);
-        failures are Problems: 404 for no such name, 502, 503 and 504.
+        Waits at most until ``timeout`` seconds after ``started``, and never past ``until``
+        (both readings of ``clock``); failures are Problems: 404 for no such name, 502, 503 and 504.
         """
-        remaining = max(0.0, self.timeout - (time.monotonic() - started))
+        deadline = started + self.timeout if until is None else min(started + self.timeout, until)
         try:
-            results = future.result(timeout=remaining)
-        except FutureTimeout:
-            future.cancel()
+            results = result_within(future, deadline - self.clock())
+        except DeadlinePassed:
             raise LookupTimeout(name, f"no answer for {name} within {self.timeout:g} s") from None
         except socket.gaierror as exc:
             raise _gaierror_problem(name, exc) from None
@@ -151,6 +169,35 @@ class HostLookup:
         if not seen:
             raise NameNotFound(name)
         return list(seen)
+
+
+class BulkShare:
+    """One bulk request's part of the lookup pool.
+
+    A lookup holds its place in the share, in the pool's bulk workers and in the pool until the
+    backend returns, past its deadline too: a getaddrinfo stuck for minutes counts against the
+    bulk that started it, never against other callers' lookups.
+    """
+
+    def __init__(self, lookup, size):
+        self._lookup = lookup
+        self._slots = threading.BoundedSemaphore(size)
+
+    def submit(self, name, family, until):
+        """A future of the backend's answer; NoWorkerInTime when none frees up before ``until``."""
+        lookup = self._lookup
+        held = []
+        for slots in (self._slots, lookup._bulk_slots, lookup._slots):
+            if not slots.acquire(timeout=max(0.0, until - lookup.clock())):
+                _release(held)
+                raise NoWorkerInTime(name)
+            held.append(slots)
+        return lookup._run(held, name, family)
+
+
+def _release(semaphores):
+    for semaphore in semaphores:
+        semaphore.release()
 
 
 def _gaierror_problem(name, exc):
@@ -170,15 +217,6 @@ def parse_family(value):
         raise invalid_request(f"family {value!r} is not one of 4, 6, any", parameter="family") from None
 
 
-def parse_strict(value):
-    text = value.strip().lower()
-    if text in ("", "0", "false", "no"):
-        return False
-    if text in ("1", "true", "yes"):
-        return True
-    raise invalid_request(f"strict {value!r} is not true or false", parameter="strict")
-
-
 @dataclass(frozen=True)
 class PendingLookup:
     raw_host: str
@@ -188,19 +226,20 @@ class PendingLookup:
     started: float
 
 
-def start_lookup(lookup, raw_host, family=socket.AF_UNSPEC, strict=False):
-    """Parse ``raw_host`` (400 when malformed) and hand it to a lookup worker."""
+def start_lookup(lookup, raw_host, family=socket.AF_UNSPEC, strict=False, submit=None):
+    """Parse ``raw_host`` (400 when malformed) and hand it to a lookup worker through ``submit``
+    (``lookup.submit`` unless a bulk gives its share's)."""
     host = parse_host(raw_host)
     if host.ip is not None:
         if strict and FAMILIES[str(host.ip.version)] != family:
             raise NameNotFound(host.name, f"{host.name} is an IPv{host.ip.version} address")
-        return PendingLookup(raw_host, host.name, host.ip.version, None, time.monotonic())
-    started = time.monotonic()
-    future = lookup.submit(host.name, family if strict else socket.AF_UNSPEC)
+        return PendingLookup(raw_host, host.name, host.ip.version, None, lookup.clock())
+    started = lookup.clock()
+    future = (submit or lookup.submit)(host.name, family if strict else socket.AF_UNSPEC)
     return PendingLookup(raw_host, host.name, None, future, started)
 
 
-def finish_lookup(lookup, pending, family=socket.AF_UNSPEC, strict=False):
+def finish_lookup(lookup, pending, family=socket.AF_UNSPEC, strict=False, until=None):
     """Every address of a started lookup, and ``address``: the first of the preferred family.
 
     Without ``strict`` the other family stands in when the preferred one has no address.
@@ -208,7 +247,7 @@ def finish_lookup(lookup, pending, family=socket.AF_UNSPEC, strict=False):
     if pending.ip_version is not None:
         addresses = [Address(pending.name, pending.ip_version)]
     else:
-        addresses = lookup.addresses(pending.name, pending.future, pending.started)
+        addresses = lookup.addresses(pending.name, pending.future, pending.started, until)
     preferred = [a for a in addresses if family == socket.AF_UNSPEC or FAMILIES[str(a.family)] == family]
     chosen = (preferred or addresses)[0]
     return {

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 import dns.edns
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -9,7 +10,7 @@ import dns.rcode
 import dns.rdataclass
 
 from svc.dns.cache import cache_lifetime
-from svc.dns.upstream import UpstreamError
+from svc.dns.upstream import MAX_MESSAGE, AnswerTooLarge, UpstreamError
 
 # What svc advertises upstream: the DNS Flag Day 2020 size that avoids IP fragmentation.
 UPSTREAM_EDNS_PAYLOAD = 1232
@@ -68,9 +69,23 @@ class DNSResolver:
         query = question.to_query()
         try:
             message = self.upstream.query(query)
+            wire = _wire(message)
         except UpstreamError as exc:
-            failure = dns.message.make_response(query, recursion_available=True)
-            failure.set_rcode(dns.rcode.SERVFAIL)
-            return Answer(failure, 0, error=exc)
-        self.cache.put(key, message)
+            return servfail(query, exc)
+        self.cache.put(key, message, wire)
         return Answer(message, cache_lifetime(message))
+
+
+def servfail(query, error):
+    """A SERVFAIL of ours to ``query``, saying why in ``error``; never cached."""
+    failure = dns.message.make_response(query, recursion_available=True)
+    failure.set_rcode(dns.rcode.SERVFAIL)
+    return Answer(failure, 0, error=error)
+
+
+def _wire(message):
+    """``message`` encoded as svc keeps and sends it; AnswerTooLarge when that is over 65535 bytes."""
+    try:
+        return message.to_wire(max_size=MAX_MESSAGE)
+    except dns.exception.TooBig:
+        raise AnswerTooLarge(f"the answer is over {MAX_MESSAGE} bytes, too large for one DNS message") from None

@@ -2,6 +2,7 @@
 import time
 from dataclasses import dataclass
 
+import dns.edns
 import dns.exception
 import dns.inet
 import dns.message
@@ -12,12 +13,26 @@ import dns.resolver
 from svc.web.settings import as_list
 
 
+MAX_MESSAGE = 65535  # a DNS message's length field is 16 bits
+
+
 class UpstreamError(Exception):
     """No nameserver gave a usable answer."""
+
+    ede = dns.edns.EDECode.NETWORK_ERROR  # the RFC 8914 extended error a SERVFAIL of ours carries
 
 
 class UpstreamTimeout(UpstreamError):
     """Every nameserver let every try time out."""
+
+    ede = dns.edns.EDECode.NO_REACHABLE_AUTHORITY
+
+
+class AnswerTooLarge(UpstreamError):
+    """The answer cannot be sent as one DNS message: over 65535 bytes once encoded by the rules
+    (an upstream may compress names that RFC 3597 and RFC 2782 say must not be compressed)."""
+
+    ede = dns.edns.EDECode.OTHER
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
 import json
 
 import dns.flags
+import dns.rcode
+import dns.rdatatype
+from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -13,20 +16,18 @@ from svc.dns.doh import (
     parse_query,
     question_of,
     read_post_body,
+    reply_key,
     reply_wire,
 )
 from svc.dns.jsonformat import answer_json, question_from_params
-from svc.dns.lookup import lookup_host, parse_family, parse_strict, reverse_names
-from svc.web.forms import form_page
-from svc.web.params import one_param, query
+from svc.dns.lookup import lookup_host, parse_family, reverse_names
+from svc.web.negotiation import wants_html
+from svc.web.forms import form_page, form_problem
+from svc.web.params import flag, one_param, query
 from svc.web.problems import Problem, invalid_request
 
 # What /dns-query can answer in; application/json is what a browser or curl asks for by habit.
 QUERY_FORMATS = [DNS_MESSAGE, DNS_JSON, "application/json"]
-
-
-def _settings(request):
-    return request.registry.settings["svc.dns"]
 
 
 def _option(request, name, default):
@@ -43,19 +44,19 @@ def _option(request, name, default):
 def lookup(request):
     host = one_param(request, "host")
     family = parse_family(_option(request, "family", "any"))
-    strict = parse_strict(_option(request, "strict", "false"))
-    return lookup_host(request.registry.svc_dns_lookup, host, family, strict)
+    strict = flag(_option(request, "strict", "false"), "strict")
+    return lookup_host(request.dns_lookup, host, family, strict)
 
 
 @view_config(route_name="dns.reverse", request_method="GET", renderer="json", permission="dns")
 def reverse(request):
-    return reverse_names(request.registry.svc_dns_resolver, one_param(request, "ip"))
+    return reverse_names(request.dns_resolver, one_param(request, "ip"))
 
 
 @view_config(route_name="dns.resolve", request_method="GET", renderer="json", permission="dns")
 def resolve(request):
     question = question_from_params(query(request))
-    answer = request.registry.svc_dns_resolver.resolve(question)
+    answer = request.dns_resolver.resolve(question)
     request.response.cache_control = cache_control(answer)
     return answer_json(question, answer)
 
@@ -79,20 +80,21 @@ def dns_query(request):
             "give dns= (a base64url DNS query), or name= with Accept: application/dns-json",
             parameter="dns",
         )
-    replies = request.registry.svc_dns_replies
-    if media_type == DNS_MESSAGE:
-        replayed = replies.get(wire)
-        if replayed is not None:
-            return _wire_response(*replayed)
     if wire is None:
         message, question = None, question_from_params(params)
     else:
         message = parse_query(wire)
-        question = question_of(message, _settings(request).forward_client_subnet)
-    answer = request.registry.svc_dns_resolver.resolve(question)
+        question = question_of(message, request.dns_settings.forward_client_subnet)
+    if media_type == DNS_MESSAGE:
+        replies = request.dns_replies
+        key = reply_key(message, question)
+        replayed = replies.get(key, message.id)
+        if replayed is not None:
+            return _wire_response(*replayed)
+    answer = request.dns_resolver.resolve(question)
     if media_type == DNS_MESSAGE:
         body = reply_wire(message, answer)
-        replies.put(wire, body, answer)
+        replies.put(key, body, answer)
         return _wire_response(body, cache_control(answer))
     recursion_desired = message is None or bool(message.flags & dns.flags.RD)
     body = json.dumps(answer_json(question, answer, recursion_desired)).encode("utf-8")
@@ -109,15 +111,28 @@ def _wire_response(body, control):
 
 @view_config(route_name="dns.bulk", request_method="POST", permission="dns")
 def bulk(request):
-    settings = _settings(request)
-    family = parse_family(_option(request, "family", "any"))
-    strict = parse_strict(_option(request, "strict", "false"))
-    lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
-    rows = csv_rows(request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency)
+    settings = request.dns_settings
+    try:
+        family = parse_family(_option(request, "family", "any"))
+        strict = flag(_option(request, "strict", "false"), "strict")
+        lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
+    except Problem as exc:
+        if not wants_html(request):
+            raise
+        # The bulk form's mistake shows on the form's page, with its status.
+        return render_to_response("dns.jinja2", _page_helpers(form_problem(request, exc)), request, response=request.response)
+    rows = csv_rows(
+        request.dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
+    )
     return Response(app_iter=rows, content_type="text/csv", charset="utf-8")
 
 
 @view_config(route_name="dns.page", request_method="GET", renderer="dns.jinja2", permission="dns")
 def page(request):
     """The forms for people; they show the same results and errors as the API."""
-    return form_page(request, [("host", lookup), ("ip", reverse), ("name", resolve)])
+    return _page_helpers(form_page(request, [("host", lookup), ("ip", reverse), ("name", resolve)]))
+
+
+def _page_helpers(values):
+    """The page shows record types and response codes by name, as dig does."""
+    return {**values, "type_text": dns.rdatatype.to_text, "rcode_text": dns.rcode.to_text}

@@ -7,9 +7,11 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 from svc.fetch import views
 from svc.fetch.cors import add_cors_headers, as_origins
 from svc.fetch.fetcher import Fetcher
-from svc.fetch.guard import DestinationPolicy, as_ports, as_rules
+from svc.fetch.guard import DestinationPolicy, as_ports, as_proxy, as_rules
 from svc.fetch.headers import DEFAULT_STRIPPED, ResponseFilter
+from svc.fetch.loops import LoopGuard, deployment_mark
 from svc.fetch.openapi import PATHS, SCHEMAS
+from svc.fetch.slots import CallerSlots
 from svc.web.settings import (
     SettingsSpec,
     as_dotted,
@@ -43,6 +45,8 @@ SETTINGS = SettingsSpec(
     strip_response_headers=(as_list, DEFAULT_STRIPPED),
     engine=(as_dotted, "svc.fetch.curl.CurlEngine"),
     resolver=(as_dotted, "svc.fetch.resolver.SystemResolver"),
+    max_concurrent_per_user=(as_int(1, 4096), 2),
+    proxy=(as_proxy, ""),
 )
 
 
@@ -52,18 +56,24 @@ class FetchService:
 
     fetcher: Fetcher
     response_filter: ResponseFilter
+    slots: CallerSlots
 
 
 def includeme(config):
     settings = read_settings(config, SETTINGS)
-    policy = DestinationPolicy(allow=settings.allow, deny=settings.deny, ports=settings.ports)
+    policy = DestinationPolicy(allow=settings.allow, deny=settings.deny, ports=settings.ports, proxy=settings.proxy)
     resolver = settings.resolver()
     engine = settings.engine(settings)
     user_agent = f"svc-fetch/{config.registry.svc_version}"
-    config.registry.svc_fetch = FetchService(
+    config.provide("fetch_settings", settings)
+    config.provide("fetch", FetchService(
         Fetcher(policy, resolver, engine, settings, user_agent),
         ResponseFilter(settings.strip_response_headers),
-    )
+        CallerSlots(settings.max_concurrent_per_user),
+    ))
+    loops = LoopGuard(deployment_mark(config.get_settings()))
+    # The Via of this request's fetches; FetchLoop (508) when svc itself sent the request.
+    config.add_request_method(lambda request: loops.outgoing_via(request.headers.get("Via")), "fetch_via", reify=True)
     config.add_route("fetch.root", "/")
     config.add_route("fetch.path", "/{target:[A-Za-z][A-Za-z0-9+.-]*:.*}")
     if settings.cors_origins:
@@ -73,9 +83,12 @@ def includeme(config):
     # A route's views are tried in the order they are added: the preflight's comes last.
     config.add_view(
         views.fetch_root, route_name="fetch.root", request_method=("GET", "HEAD", "POST"), renderer="json",
-        permission="fetch",
+        permission="fetch", decorator=views.guarded,
     )
-    config.add_view(views.fetch_path, route_name="fetch.path", request_method=("GET", "HEAD"), permission="fetch")
+    config.add_view(
+        views.fetch_path, route_name="fetch.path", request_method=("GET", "HEAD"), permission="fetch",
+        decorator=views.guarded,
+    )
     config.add_view(
         views.preflight_root, route_name="fetch.root", request_method="OPTIONS", permission=NO_PERMISSION_REQUIRED
     )

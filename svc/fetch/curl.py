@@ -17,13 +17,14 @@ import logging
 import math
 import select
 import socket
-import threading
 import time
 
 import pycurl
 
 from svc.fetch import errors
 from svc.fetch.engine import Exchange, Timings
+from svc.fetch.handles import HandlePool
+from svc.fetch.head import parse_head
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ _TLS_ERRORS = {
     pycurl.E_SSL_CRL_BADFILE, pycurl.E_SSL_SHUTDOWN_FAILED,
 }
 _E_TOO_LARGE = getattr(pycurl, "E_TOO_LARGE", 100)  # libcurl 8.6+: a field grew past its limit
+_SUPPRESS_CONNECT_HEADERS = getattr(pycurl, "SUPPRESS_CONNECT_HEADERS", 265)  # libcurl 7.54+; pycurl has no name
 _HEADER_END = (b"\r\n", b"\n")
 # libcurl adds these on its own unless told not to: only the caller's go upstream.
 _SUPPRESSED = ("Accept", "Expect", "Content-Type", "Accept-Encoding")
@@ -53,8 +55,10 @@ class CurlEngine:
     def __init__(self, settings):
         idle_timeout = settings.pool_idle_timeout
         connections = settings.pool_connections
-        ca_bundle = settings.ca_bundle
-        self.pool = HandlePool(settings.pool_size, idle_timeout, lambda: _Handle(connections, idle_timeout, ca_bundle))
+        ca_bundle, proxy = settings.ca_bundle, settings.proxy
+        self.pool = HandlePool(
+            settings.pool_size, idle_timeout, lambda: _Handle(connections, idle_timeout, ca_bundle, proxy)
+        )
 
     def start(self, hop):
         transfer = _Transfer(self.pool, self.pool.get(), hop)
@@ -62,73 +66,28 @@ class CurlEngine:
             transfer.start()
             transfer.wait_for_headers()
             timings = transfer.timings()
+            length = transfer.announced_length()
             if transfer.result is not None:
                 # The whole body is in: the handle goes back to the pool before the body goes out.
                 body = [transfer.take_body()]
                 transfer.close()
-                return Exchange(transfer.status, transfer.headers, body, timings)
+                if hop.method != "HEAD":
+                    length = None if hop.decode else len(body[0])
+                return Exchange(transfer.status, transfer.headers, body, timings, length)
         except BaseException:
             transfer.close()
             raise
-        return Exchange(transfer.status, transfer.headers, transfer, timings)
-
-
-class HandlePool:
-    """Idle handles, last in first out; a reaper thread closes those idle too long.
-
-    The reaper runs only while some handle is idle, so an unused engine holds no thread.
-    """
-
-    def __init__(self, size, idle_timeout, factory):
-        self.size = size
-        self.idle_timeout = idle_timeout
-        self._factory = factory
-        self._idle = []  # (handle, idle since)
-        self._lock = threading.Lock()
-        self._reaper = None
-
-    def get(self):
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()[0]
-        return self._factory()
-
-    def put(self, handle):
-        with self._lock:
-            if len(self._idle) < self.size:
-                self._idle.append((handle, time.monotonic()))
-                if self._reaper is None:
-                    self._reaper = threading.Thread(target=self._reap, name="svc-fetch-reaper", daemon=True)
-                    self._reaper.start()
-                return
-        handle.close()
-
-    def close_idle(self, older_than):
-        now = time.monotonic()
-        with self._lock:
-            stale = [h for h, since in self._idle if now - since >= older_than]
-            self._idle = [(h, since) for h, since in self._idle if now - since < older_than]
-        for handle in stale:
-            handle.close()
-
-    def _reap(self):
-        while True:
-            time.sleep(max(self.idle_timeout / 4, 0.05))
-            self.close_idle(self.idle_timeout)
-            with self._lock:
-                if not self._idle:
-                    self._reaper = None
-                    return
+        return Exchange(transfer.status, transfer.headers, transfer, timings, length)
 
 
 class _Handle:
     """A CurlMulti holding one easy handle, with what every hop shares set once.
 
-    ``header_lines`` and ``chunks`` receive libcurl's output; ``addresses`` are the
-    vetted addresses of the hop being sent, the only ones a socket may be opened to.
+    ``header_lines`` and ``chunks`` receive libcurl's output; ``addresses`` are the only
+    ones a socket may be opened to: the hop's vetted addresses, or the egress proxy's.
     """
 
-    def __init__(self, max_connections, idle_timeout, ca_bundle):
+    def __init__(self, max_connections, idle_timeout, ca_bundle, proxy):
         self.easy = easy = pycurl.Curl()
         self.multi = pycurl.CurlMulti()
         self.multi.setopt(pycurl.M_MAXCONNECTS, max_connections)
@@ -154,11 +113,24 @@ class _Handle:
         easy.setopt(pycurl.HEADERFUNCTION, self.header_lines.append)
         if ca_bundle:
             easy.setopt(pycurl.CAINFO, ca_bundle)
+        # Never http_proxy, HTTPS_PROXY, ALL_PROXY or NO_PROXY from the environment: only svc.fetch.proxy.
+        easy.setopt(pycurl.PROXY, proxy.url if proxy else "")
+        easy.setopt(pycurl.NOPROXY, "")
+        self.proxy = proxy
+        if proxy:
+            # Always a CONNECT tunnel, to the vetted address (prepare): the proxy resolves nothing.
+            easy.setopt(pycurl.HTTPPROXYTUNNEL, 1)
+            # The proxy's answer to CONNECT is not the upstream's head: keep it out of header_lines.
+            easy.setopt(_SUPPRESS_CONNECT_HEADERS, 1)
 
     def prepare(self, hop, remaining):
         """Set what differs from hop to hop, skipping what the previous hop already set."""
         easy, target = self.easy, hop.target
         self.addresses = hop.addresses
+        if self.proxy:
+            self.addresses = (self.proxy.address,)
+            first = hop.addresses[0]
+            easy.setopt(pycurl.CONNECT_TO, [f"::{f'[{first}]' if first.version == 6 else first}:{target.port}"])
         self.host = target.host
         self.refused = self.overflow = None
         self.max_body = hop.max_body
@@ -295,7 +267,7 @@ class _Transfer:
             if self.result is None:
                 self._drive()
             if handle.chunks or self.result is not None or (lines and lines[-1] in _HEADER_END):
-                head = _parse_head(lines)
+                head = parse_head(lines)
                 if head is not None:
                     self.status, self.headers = head
             if self._headers_too_large() or (self.result is not None and self.result[0] != 0):
@@ -361,6 +333,14 @@ class _Transfer:
             return
         self.pool.put(handle)
 
+    def announced_length(self):
+        """The Content-Length libcurl framed the body by and will hold the upstream to (-1, so
+        None, when chunked or close-delimited framing overrides or replaces it)."""
+        if self.hop.decode:
+            return None
+        size = self.handle.easy.getinfo(pycurl.CONTENT_LENGTH_DOWNLOAD_T)
+        return size if size >= 0 else None
+
     def timings(self):
         easy = self.handle.easy
         lookup = easy.getinfo(pycurl.NAMELOOKUP_TIME_T)
@@ -402,27 +382,3 @@ class _Transfer:
         if self._remaining() > 0.05 and not self.handle.easy.getinfo(pycurl.CONNECT_TIME_T):
             return f"connecting to {where} took longer than {self.hop.connect_timeout:g}s"
         return f"{where} did not answer within the fetch's deadline"
-
-
-def _parse_head(lines):
-    """(status, [(name, value)]) of the final response head in ``lines``, or None while
-    only interim (1xx) heads are complete. Lines after it are trailers, not read."""
-    status = None
-    headers = []
-    for line in lines:
-        text = line.decode("latin-1").rstrip("\r\n")
-        if text.startswith("HTTP/"):
-            parts = text.split(None, 2)
-            status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-            headers = []
-        elif not text:
-            if status is not None and not 100 <= status < 200:
-                return status, headers
-        elif text[0] in " \t" and headers:
-            name, value = headers[-1]
-            headers[-1] = (name, f"{value} {text.strip()}")
-        else:
-            name, colon, value = text.partition(":")
-            if colon and name and name == name.strip():
-                headers.append((name, value.strip()))
-    return None

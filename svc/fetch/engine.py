@@ -46,6 +46,9 @@ class Exchange:
     headers: list  # (name, value) pairs as received, in order
     body: object  # a list of bytes when the whole body is in, else an iterator of chunks with close()
     timings: Timings = field(default_factory=Timings)
+    # The exact size of the body as it will be delivered (for HEAD, as a GET would deliver it),
+    # when the engine knows and enforces it: a body that ends short raises. Else None.
+    length: int | None = None
 
     def __iter__(self):
         return iter(self.body)

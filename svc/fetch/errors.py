@@ -44,7 +44,19 @@ class UpstreamTimeout(FetchError):
     status, slug, title = 504, "upstream-timeout", "Upstream timeout"
 
 
+class FetchLoop(FetchError):
+    """The request already passed through this svc deployment: it was fetched by svc itself."""
+
+    status, slug, title = 508, "fetch-loop", "Loop detected"
+
+
+class TooManyFetches(FetchError):
+    """The caller already holds svc.fetch.max_concurrent_per_user fetches in this process."""
+
+    status, slug, title = 429, "too-many-fetches", "Too many fetches at once"
+
+
 ALL = (
     DestinationBlocked, DnsFailure, UpstreamUnreachable, TlsError,
-    ResponseTooLarge, TooManyRedirects, UpstreamTimeout,
+    ResponseTooLarge, TooManyRedirects, UpstreamTimeout, FetchLoop, TooManyFetches,
 )

@@ -33,26 +33,28 @@ class Fetcher:
         self.settings = settings
         self.user_agent = user_agent
 
-    def fetch(self, request):
-        """Send ``request`` (a FetchRequest); return a Fetched whose body is still unread.
+    def fetch(self, request, via):
+        """Send ``request`` (a FetchRequest) with ``via`` as its Via (svc's loop mark); return a
+        Fetched whose body is still unread.
 
         An error after a redirect carries the redirects followed, as the problem's ``redirects``.
         """
         redirects = []
         try:
-            return self._follow(request, redirects)
+            return self._follow(request, via, redirects)
         except errors.FetchError as exc:
             if redirects:
                 exc.extensions.setdefault("redirects", redirects)
             raise
 
-    def _follow(self, request, redirects):
+    def _follow(self, request, via, redirects):
         started = time.monotonic()
         deadline = started + request.timeouts.total
         target, method, body = request.target, request.method, request.body
         headers = list(request.headers)
         if not has(headers, "User-Agent"):
             headers.append(("User-Agent", self.user_agent))
+        headers.append(("Via", via))
         while True:
             addresses, dns = self.vet(target, deadline, request.timeouts.connect)
             exchange = self.engine.start(

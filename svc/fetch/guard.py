@@ -10,8 +10,11 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import psutil
+
+from svc.web.settings import as_list
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ class Rules:
 
 def as_rules(value):
     """A list of CIDRs, addresses and host names (``.example.com`` also matches subdomains)."""
-    words = value if isinstance(value, (list, tuple)) else re.split(r"[\s,]+", str(value))
+    words = as_list(value)
     networks, names, suffixes = [], set(), []
     for word in (w.strip().lower() for w in words):
         if not word:
@@ -151,9 +154,7 @@ def as_ports(value):
     if isinstance(value, Ports):
         return value
     ranges = []
-    for word in re.split(r"[\s,]+", str(value).strip()):
-        if not word:
-            continue
+    for word in as_list(value):
         low, _, high = word.partition("-")
         low, high = int(low), int(high or low)
         if not 0 < low <= high < 65536:
@@ -162,6 +163,35 @@ def as_ports(value):
     if not ranges:
         raise ValueError("expected at least one port")
     return Ports(ranges)
+
+
+@dataclass(frozen=True)
+class EgressProxy:
+    """The HTTP proxy every fetch goes through (``svc.fetch.proxy``): its URL for libcurl, and
+    the one address and port a socket may then be opened to."""
+
+    url: str
+    address: object  # an ipaddress address
+    port: int
+
+
+def as_proxy(value):
+    """``http://[user:password@]address:port``, the address an IP literal: the proxy's address
+    is given, never looked up, so no answer can move it. Empty: no proxy."""
+    text = str(value).strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() != "http" or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("expected http://address:port (an HTTP proxy that svc reaches in clear)")
+    try:
+        address = ipaddress.ip_address(parts.hostname or "")
+        port = parts.port
+    except ValueError:
+        raise ValueError("expected an IP address, not a name, and a port: http://192.0.2.8:3128") from None
+    if port is None:
+        raise ValueError("expected a port: http://192.0.2.8:3128")
+    return EgressProxy(text, address, port)
 
 
 class ListenAddresses:
@@ -232,14 +262,16 @@ class DestinationPolicy:
     """Judges every address a host resolves to; one log line per decision.
 
     Order: an explicit deny or allow entry, the most specific one winning (a tie
-    denies); then the service's own listen addresses; then the default table.
+    denies); then the service's own listen addresses and its egress proxy; then the default table.
     """
 
-    def __init__(self, allow=Rules(), deny=Rules(), ports=Ports([(80, 80), (443, 443)]), listen=None):
+    def __init__(self, allow=Rules(), deny=Rules(), ports=Ports([(80, 80), (443, 443)]), listen=None, proxy=None):
         self.allow = allow
         self.deny = deny
         self.ports = ports
         self.listen = ListenAddresses() if listen is None else listen
+        # svc's egress proxy is a way out, not a destination (its own pages, its cache manager).
+        self.proxy = (proxy.address, proxy.port) if proxy is not None else None
 
     def check_port(self, host, port):
         if port not in self.ports:
@@ -279,6 +311,8 @@ class DestinationPolicy:
             return Verdict(False, f"{_shown(address, inner)} is denied by svc.fetch.deny")
         if (judged, port) in self.listen:
             return Verdict(False, f"{_shown(address, inner)} port {port} is this service's own listen address")
+        if (judged, port) == self.proxy:
+            return Verdict(False, f"{_shown(address, inner)} port {port} is svc's egress proxy")
         if allowed_by >= 0:
             return _ALLOWED_BY_ADDRESS
         if name_allowed:

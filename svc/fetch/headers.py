@@ -28,9 +28,11 @@ _REFUSED_PREFIXES = {
 # Never passed back: hop-by-hop headers (RFC 9110 section 7.6.1) and framing.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"})
 
+# Each would act on svc's own origin: cookies, HSTS, site data, Alt-Svc, CORS, and a Refresh
+# that navigates away from it.
 DEFAULT_STRIPPED = (
     "Set-Cookie", "Set-Cookie2", "Strict-Transport-Security", "Clear-Site-Data", "Alt-Svc",
-    "Access-Control-*",
+    "Access-Control-*", "Refresh",
 )
 
 

@@ -27,8 +27,11 @@ def passthrough_response(fetched, response_filter):
         if lowered == "location":
             # Relative to the upstream, not to svc (WebOb would resolve it against svc).
             value = urljoin(fetched.target.url, value)
-        if lowered != "x-content-type-options":
+        # The framing of what svc sends is svc's own: the server adds Transfer-Encoding if needed.
+        if lowered not in ("x-content-type-options", "content-length"):
             headers.append((name, value))
+    if exchange.length is not None:
+        headers.append(("Content-Length", str(exchange.length)))
     headers += SAFETY_HEADERS
     headers += [(FINAL_URL, fetched.target.url), (REDIRECT_COUNT, str(len(fetched.redirects)))]
     # A body already read whole goes out as the list it is, with nothing left to close.

@@ -5,19 +5,51 @@ from svc.fetch.cors import preflight
 from svc.fetch.envelope import envelope
 from svc.fetch.passthrough import passthrough_response
 from svc.fetch.request import json_request, passthrough_request, path_form_url
+from svc.fetch.slots import SlotHoldingBody
+from svc.web import RELAYED_KEY
 from svc.web.forms import form_page
-from svc.web.params import one_param, query
+from svc.web.params import json_body, one_param, query
 from svc.web.problems import invalid_request
 
 
-def _settings(request):
-    return request.registry.settings["svc.fetch"]
+def _fetch(request, fetch_request):
+    return request.fetch.fetcher.fetch(fetch_request, via=request.fetch_via)
+
+
+def guarded(view):
+    """The fetching views' decorator: refuse a request that svc itself sent (508), then hold
+    one of the caller's slots (429 past the cap) until the server has sent the answer."""
+
+    def wrapper(context, request):
+        request.fetch_via  # noqa: B018 (reified now, so a loop is refused before any upstream work)
+        user = request.environ.get("REMOTE_USER")
+        caller = ("user", user) if user else ("address", request.environ.get("REMOTE_ADDR"))
+        give_back = request.fetch.slots.take(caller)
+        try:
+            response = view(context, request)
+        except BaseException:
+            give_back()
+            raise
+        if type(response.app_iter) is list:  # nothing is left to read from upstream
+            give_back()
+        else:
+            length = response.content_length  # WebOb forgets it when app_iter is replaced
+            response.app_iter = SlotHoldingBody(response.app_iter, give_back)
+            response.content_length = length
+        return response
+
+    return wrapper
 
 
 def _passthrough(request, url):
     method = "HEAD" if request.method == "HEAD" else "GET"
-    service = request.registry.svc_fetch
-    fetched = service.fetcher.fetch(passthrough_request(url, method, _settings(request)))
+    service = request.fetch
+    fetched = _fetch(request, passthrough_request(url, method, request.fetch_settings))
+    return _relay(request, fetched, service)
+
+
+def _relay(request, fetched, service):
+    request.environ[RELAYED_KEY] = True  # the upstream's 401 is its own: the auth filter passes it on
     return passthrough_response(fetched, service.response_filter)
 
 
@@ -55,15 +87,12 @@ def fetch_path(request):
 
 def fetch_json(request):
     """``POST /fetch`` with a JSON request: passthrough, or the envelope."""
-    try:
-        doc = request.json_body
-    except ValueError:
-        raise invalid_request("the body must be a JSON object with at least a url") from None
-    service = request.registry.svc_fetch
-    fetch_request = json_request(doc, _settings(request))
-    fetched = service.fetcher.fetch(fetch_request)
+    doc = json_body(request, "the body must be a JSON object with at least a url")
+    service = request.fetch
+    fetch_request = json_request(doc, request.fetch_settings)
+    fetched = _fetch(request, fetch_request)
     if not fetch_request.envelope:
-        return passthrough_response(fetched, service.response_filter)
+        return _relay(request, fetched, service)
     return envelope(fetched, service.response_filter)
 
 
@@ -72,9 +101,9 @@ def inspect(request):
     method = query(request).get("method", "GET")
     if method not in ("GET", "HEAD"):
         raise invalid_request("the form fetches with GET or HEAD")
-    service = request.registry.svc_fetch
-    fetch_request = passthrough_request(one_param(request, "inspect"), method, _settings(request), envelope=True)
-    return envelope(service.fetcher.fetch(fetch_request), service.response_filter)
+    service = request.fetch
+    fetch_request = passthrough_request(one_param(request, "inspect"), method, request.fetch_settings, envelope=True)
+    return envelope(_fetch(request, fetch_request), service.response_filter)
 
 
 def page(request):

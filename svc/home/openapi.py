@@ -10,6 +10,12 @@ PATHS = {
             "responses": {"200": {"description": "HTML page", "content": HTML}},
         }
     },
+    "/favicon.ico": {
+        "get": {
+            "summary": "The site's icon",
+            "responses": {"200": {"description": "The icon", "content": {"image/x-icon": {"schema": {"type": "string"}}}}},
+        }
+    },
     "/hello": {
         "get": {
             "summary": "Greet someone",

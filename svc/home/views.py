@@ -4,7 +4,8 @@ from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
 
 from svc.config import PIECES
-from svc.web.mounts import ENVIRON_KEY
+from svc.web.mounts import ENVIRON_KEY, declared_access
+from svc.web.params import query
 from svc.web.problems import Problem
 
 _FAVICON = os.path.join(os.path.dirname(os.path.dirname(__file__)), "static", "favicon.ico")
@@ -16,7 +17,7 @@ def greeting(name):
 
 @view_config(route_name="home.hello", request_method="GET")
 def hello(request):
-    name = request.GET.get("name")
+    name = query(request).get("name")
     if not name:
         raise Problem(404, "No name given: add ?name=you or use /hello/you", slug="no-name")
     return Response(greeting(name), content_type="text/plain", charset="utf-8")
@@ -46,21 +47,32 @@ def mount_rows(request):
     table = request.environ.get(ENVIRON_KEY)
     if table is None:  # not under egg:svc#urlmap: list the pieces of this app only
         return [
-            _row(request.script_name + prefix, name, (name,))
+            _row(request.script_name + prefix, (name,), declared_access(request.registry))
             for name, prefix in request.registry.svc_pieces
         ]
-    return [_row(table.url(m), m.name, m.pieces, m.domain) for m in table.mounts]
+    return [_row(table.url(m), m.pieces, m.access, m.domain) for m in table.mounts]
 
 
-def _row(path, name, pieces, domain=None):
+def _row(path, pieces, access, domain=None):
     return {
         "path": path or "/",
         "base": path.rstrip("/"),
-        "name": name,
         "domain": domain,
         "pieces": [{"name": p, "about": PIECES[p].about} for p in pieces if p in PIECES],
         "svc": bool(pieces),
+        "access": _access_text(access),
     }
+
+
+def _access_text(access):
+    """Whether a person must sign in to use a mount, from the permissions its apps declare."""
+    if access is None:
+        return "not known"
+    if access.page:
+        return "sign in: needs " + ", ".join(sorted(access.page))
+    if access.paths:
+        return "open; some paths need " + ", ".join(sorted(access.paths))
+    return "open"
 
 
 @view_config(route_name="home.index", request_method="GET", renderer="index.jinja2")

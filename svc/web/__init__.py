@@ -4,6 +4,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from svc.web.settings import SettingsSpec, as_bool, as_list, read_settings
 
+# Set in the environ by a view whose response relays another server's answer (fetch's
+# passthrough), so that the auth filter never takes that server's 401 for svc's own.
+RELAYED_KEY = "svc.relayed"
+
 SETTINGS = SettingsSpec(
     "svc",
     debug=(as_bool, False),
@@ -12,7 +16,13 @@ SETTINGS = SettingsSpec(
 )
 
 
+def provide(config, name, value):
+    """``request.<name>`` is ``value``, built once at start-up: how a piece hands its views its services."""
+    config.add_request_method(lambda request: value, name, reify=True)
+
+
 def includeme(config):
+    config.add_directive("provide", provide)
     registry = config.registry
     registry.svc_setting_specs = {}
     registry.svc_pieces = []
@@ -21,8 +31,11 @@ def includeme(config):
     except PackageNotFoundError:  # running from a tree that was never installed
         registry.svc_version = "0"
     read_settings(config, SETTINGS)
+    config.include("svc.web.request")
     config.include("pyramid_jinja2")
     config.add_jinja2_search_path("svc:templates")
     config.add_static_view("static", "svc:static/", cache_max_age=3600)
     config.include("svc.web.openapi")
     config.include("svc.web.errors")
+    # request.nav: the header's links to the index, who-am-I and sign-out.
+    config.include("svc.web.forms")

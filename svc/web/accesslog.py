@@ -1,10 +1,14 @@
 """``egg:svc#accesslog``: one log line per request (method, path, status, bytes, duration).
 
 Waitress writes no access log, and Paste's TransLogger omits the duration and
-brings all of Paste with it, so this small filter does the one job.
+brings all of Paste with it, so this small filter does the one job. Being outermost,
+it also refuses a path that is not UTF-8 before any filter or app below decodes it.
 """
 import logging
 import time
+
+from svc.web.problems import problem_json_response, status_problem
+from svc.web.request import raw_path, undecodable_path
 
 log = logging.getLogger("svc.access")
 
@@ -18,8 +22,9 @@ class AccessLog:
         self.svc_pieces = getattr(app, "svc_pieces", ())
 
     def __call__(self, environ, start_response):
+        app = undecodable_path_app if undecodable_path(environ) else self.app
         if not self.logger.isEnabledFor(logging.INFO):
-            return self.app(environ, start_response)
+            return app(environ, start_response)
         started = time.perf_counter()
         status = ["500"]
 
@@ -28,7 +33,7 @@ class AccessLog:
             return start_response(status_line, headers, exc_info)
 
         try:
-            body = self.app(environ, recording_start_response)
+            body = app(environ, recording_start_response)
         except BaseException:
             self.write(environ, "500", 0, started)
             raise
@@ -54,6 +59,12 @@ class AccessLog:
             self.logger.name, logging.INFO, __file__, 0, FORMAT, args, None, "access"
         )
         self.logger.handle(record)
+
+
+def undecodable_path_app(environ, start_response):
+    """The 400 for a path no router can read (Pyramid's own exception view says the same)."""
+    problem = status_problem(400, "The request path is not valid UTF-8")
+    return problem_json_response(problem, instance=raw_path(environ))(environ, start_response)
 
 
 class _CountingBody:

@@ -7,16 +7,12 @@ from typing import NamedTuple
 from pyramid.exceptions import URLDecodeError
 from pyramid.httpexceptions import HTTPException, HTTPForbidden
 from pyramid.renderers import render_to_response
+from pyramid.security import NO_PERMISSION_REQUIRED
 
+from svc.web.negotiation import wants_html
 from svc.web.problems import Problem, problem_json_response, status_problem
 
 log = logging.getLogger(__name__)
-
-
-def wants_html(request):
-    """True for a browser, which ranks text/html above JSON in its Accept header."""
-    offers = request.accept.acceptable_offers(["application/json", "text/html"])
-    return bool(offers) and offers[0][0] == "text/html"
 
 
 def render_problem(request, problem, traceback_text=None):
@@ -83,10 +79,15 @@ def route_rules(request):
     route = request.matched_route
     if route is None:
         return _NO_RULES
-    table = getattr(request.registry, "svc_route_rules", None)
+    return declared_route_rules(request.registry).get(route.name, _NO_RULES)
+
+
+def declared_route_rules(registry):
+    """Route name -> RouteRules, for every route of the app."""
+    table = getattr(registry, "svc_route_rules", None)
     if table is None:
-        table = request.registry.svc_route_rules = _route_rules(request.registry)
-    return table.get(route.name, _NO_RULES)
+        table = registry.svc_route_rules = _route_rules(registry)
+    return table
 
 
 def _route_rules(registry):
@@ -101,8 +102,10 @@ def _route_rules(registry):
             allowed.add("HEAD")  # Pyramid answers HEAD with the GET view
         methods.setdefault(route, set()).update(allowed)
         for related in entry["related"]:
-            if related.category_name == "permissions" and isinstance(related["value"], str):
-                permissions.setdefault(route, set()).add(related["value"])
+            value = related["value"] if related.category_name == "permissions" else None
+            # A view open to all (CORS preflights) hides no method behind a permission.
+            if isinstance(value, str) and value != NO_PERMISSION_REQUIRED:
+                permissions.setdefault(route, set()).add(value)
     return {
         route: RouteRules(tuple(sorted(allowed)), tuple(sorted(permissions.get(route, ()))))
         for route, allowed in methods.items()

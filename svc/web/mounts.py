@@ -6,11 +6,26 @@ No app ever has to parse the ini to learn what is mounted where.
 """
 from dataclasses import dataclass
 
+from rutter.urlmap import URLMap
+from pyramid.interfaces import IRoutesMapper, ISecurityPolicy
+from pyramid.security import NO_PERMISSION_REQUIRED
 from rutter.urlmap import urlmap_factory as rutter_urlmap_factory
 
+from svc.web.errors import declared_route_rules
 from svc.web.problems import problem_json_response, status_problem
 
 ENVIRON_KEY = "svc.mounts"
+
+
+@dataclass(frozen=True)
+class Access:
+    """The permissions an app declares: those its own page (its root) needs, and those any path needs."""
+
+    page: frozenset = frozenset()
+    paths: frozenset = frozenset()
+
+    def plus(self, permission, page):
+        return Access(self.page | {permission} if page else self.page, self.paths | {permission})
 
 
 @dataclass(frozen=True)
@@ -19,6 +34,7 @@ class Mount:
     prefix: str
     name: str
     pieces: tuple
+    access: Access | None = None  # None: a foreign app, whose permissions svc cannot know
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,22 @@ class MountTable:
 def pieces_of(app):
     """The svc pieces an app (or a filter in front of one) serves; () for a foreign app."""
     return tuple(getattr(app, "svc_pieces", ()))
+
+
+def access_of(app):
+    """What an app (or a filter in front of one) declares about permissions; None for a foreign app."""
+    return getattr(app, "svc_access", None)
+
+
+def declared_access(registry):
+    """The permissions the views of a Pyramid app declare, where a security policy enforces them."""
+    if registry.queryUtility(ISecurityPolicy) is None:
+        return Access()
+    rules = declared_route_rules(registry)
+    roots = {route.name for route in registry.getUtility(IRoutesMapper).get_routes() if route.pattern in ("", "/")}
+    page = {p for name in roots if name in rules for p in rules[name].permissions}
+    paths = {p for rule in rules.values() for p in rule.permissions}
+    return Access(frozenset(page - {NO_PERMISSION_REQUIRED}), frozenset(paths - {NO_PERMISSION_REQUIRED}))
 
 
 class _RecordingLoader:
@@ -77,7 +109,23 @@ def urlmap_factory(loader, global_conf, **local_conf):
     if "not_found_app" not in local_conf and not global_conf.get("not_found_app"):
         urlmap.not_found_application = not_found_app
     mounts = tuple(
-        Mount(domain, prefix or "", recording.names.get(id(app), "?"), pieces_of(app))
+        Mount(domain, prefix or "", recording.names.get(id(app), "?"), pieces_of(app), access_of(app))
         for (domain, prefix), app in sorted(urlmap.applications, key=lambda a: a[0][1])
     )
     return MountedURLMap(urlmap, mounts)
+
+
+def apps_below(app, prefix=""):
+    """``(domain, prefix, app)`` for ``app`` and every app it reaches: through filters and urlmaps.
+
+    A filter (accesslog, auth, require) keeps the app it wraps in ``.app``; rutter's URLMap, bare
+    or inside egg:svc#urlmap, keeps its mounts in ``.applications``. Anything else is a leaf.
+    """
+    yield None, prefix, app
+    below = app.urlmap if isinstance(app, MountedURLMap) else app
+    if isinstance(below, URLMap):
+        for (domain, mount), mounted in below.applications:
+            for found_domain, found_prefix, found in apps_below(mounted, prefix + (mount or "")):
+                yield domain or found_domain, found_prefix, found
+    elif callable(getattr(app, "app", None)):
+        yield from apps_below(app.app, prefix)

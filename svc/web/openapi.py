@@ -56,6 +56,35 @@ def add_openapi(config, paths, schemas=None):
     doc["components"]["schemas"].update(schemas or {})
 
 
+API_PAGE = {
+    "get": {
+        "summary": "Browse and try this mount's API (Swagger UI, served by svc itself)",
+        "responses": {"200": {"description": "HTML page", "content": HTML}},
+    }
+}
+
+
+OPENAPI_DOCUMENT = {
+    "get": {
+        "summary": "This document: the OpenAPI 3.1 description of this mount's paths",
+        "responses": {"200": {"description": "OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }
+}
+
+
+def static_files(summary):
+    """The path item of a static view, whose ``subpath`` is the file's path under it."""
+    subpath = {"name": "subpath", "in": "path", "required": True, "schema": {"type": "string"}}
+    content = {"*/*": {"schema": {"type": "string"}}}
+    return {
+        "get": {"summary": summary, "parameters": [subpath], "responses": {"200": {"description": "The file", "content": content}}}
+    }
+
+
+def api_page_view(request):
+    return {}
+
+
 def openapi_view(request):
     doc = request.registry.svc_openapi
     return {
@@ -78,3 +107,16 @@ def includeme(config):
     config.add_directive("add_openapi", add_openapi)
     config.add_route("openapi", "/openapi.json")
     config.add_view(openapi_view, route_name="openapi", renderer="json", request_method="GET")
+    # Swagger UI's assets come from the swagger-ui-py package, served by svc: no CDN.
+    config.add_static_view("swagger-ui", "swagger_ui:static/", cache_max_age=86400)
+    config.add_route("api", "/api")
+    config.add_view(api_page_view, route_name="api", renderer="api.jinja2", request_method="GET")
+    add_openapi(
+        config,
+        {
+            "/api": API_PAGE,
+            "/openapi.json": OPENAPI_DOCUMENT,
+            "/static/{subpath}": static_files("svc's own assets: style sheet, icon, scripts"),
+            "/swagger-ui/{subpath}": static_files("Swagger UI's assets, from the swagger-ui-py package"),
+        }
+    )

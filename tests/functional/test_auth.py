@@ -14,6 +14,7 @@ from tests.conftest import load
 from tests.openapi import assert_conforms, assert_is_problem
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}  # what a browser adds to a form posted from svc's own page
 PASSWORD = "correct horse"
 
 
@@ -61,8 +62,8 @@ class TestFormSignIn:
         app, ticket = signed_in(prod)
         page = app.get("/auth/whoami", headers=BROWSER)
         assert "alice" in page.html.select_one("table.result").text
-        response = page.forms[0].submit()
-        assert response.status_int == 303 and response.headers["Location"].endswith("/auth/login")
+        response = page.forms[0].submit(headers=SAME_ORIGIN)
+        assert response.status_int == 303 and response.headers["Location"].endswith("/auth/login?signed_out=1")
         assert cookie_value(response) == ""
         app.reset()
         replay = app.get("/auth/whoami", headers=with_cookie(ticket), status=401)
@@ -153,7 +154,9 @@ class TestPermissions:
     def test_anonymous_browser_is_sent_to_the_form_and_back(self, prod):
         prod.user("root", permissions=["admin"])
         response = prod.app.get("/auth/admin/users?x=1", headers=BROWSER, status=302)
-        assert response.headers["Location"] == "https://localhost/auth/login?came_from=%2Fauth%2Fadmin%2Fusers%3Fx%3D1"
+        assert response.headers["Location"] == (
+            "https://localhost/auth/login?came_from=%2Fauth%2Fadmin%2Fusers%3Fx%3D1&needs=admin"
+        )
         form = response.follow(headers=BROWSER).forms[0]
         assert form["came_from"].value == "/auth/admin/users?x=1"
         form["user"], form["password"] = "root", PASSWORD
@@ -422,7 +425,7 @@ class TestForeignApp:
         assert len(foreign.app.get("/protected/secret", status=401).headers.getall("WWW-Authenticate")) == 2
         foreign.app.head("/protected/secret", status=401)
         login = foreign.app.get("/protected/secret", headers=BROWSER, status=302).headers["Location"]
-        assert login.endswith("/auth/login?came_from=%2Fprotected%2Fsecret")
+        assert login.endswith("/auth/login?came_from=%2Fprotected%2Fsecret&needs=fetch")
         page = cookie_app(foreign, "alice").get("/protected/secret", headers=BROWSER, status=403)
         assert page.content_type == "text/html" and "lacks the permission fetch" in page.text
         bob = foreign.app.get("/protected/secret", headers={"Authorization": basic("bob", PASSWORD)})
@@ -434,8 +437,8 @@ class TestForeignApp:
 
     def test_the_index_sees_through_the_filters(self, foreign):
         page = foreign.app.get("/", headers=BROWSER)
-        rows = {tr.select("td")[1].text: tr.text for tr in page.html.select("table.mounts tbody tr")}
-        assert "auth" in rows["auth"] and "not an svc app" in rows["gated"]
+        rows = {tr.select_one("a")["href"]: tr.text for tr in page.html.select("table.mounts tbody tr")}
+        assert "auth" in rows["/auth/"] and "not an svc app" in rows["/gated/"]
 
 
 SPOOFED = [
@@ -523,6 +526,7 @@ class TestHostile:
             response = prod.sign_in(browser(prod), user, "wrong")
             assert "The user name or password is wrong" in response.text
             body = re.sub(r'name="csrf_token" value="[^"]+"', "", response.text)
+            body = body.replace(f'value="{user}"', 'value=""')  # the form keeps what was typed
             forms.append((response.status, sorted(k for k, _ in response.headers.items()), body))
         assert forms[0] == forms[1] and forms[0][0] == "400 Bad Request"
 
@@ -660,7 +664,7 @@ class TestCookieLifetime:
         elif kind == "expired":
             clock[0] += 1801
         else:
-            app.get("/auth/whoami", headers=BROWSER).forms[0].submit()
+            app.get("/auth/whoami", headers=BROWSER).forms[0].submit(headers=SAME_ORIGIN)
         response = prod.app.get("/auth/whoami", headers=with_cookie(ticket), status=401)
         assert cookie_value(response) == ""
 
@@ -676,12 +680,12 @@ class TestAdminAPI:
 
     def test_users_groups_grants_tokens(self, prod, root):
         app, doc = prod.app, self.doc(prod)
-        created = app.post_json("/auth/admin/users", {"name": "alice", "password": "pw1"}, headers=root, status=201)
+        created = app.post_json("/auth/admin/users", {"name": "alice", "password": "first passphrase"}, headers=root, status=201)
         assert_conforms(doc, created, "/admin/users", "POST")
-        assert app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw1")}).json["user"] == "alice"
-        app.put_json("/auth/admin/users/alice/password", {"password": "pw2"}, headers=root, status=204)
-        app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw1")}, status=401)
-        app.get("/auth/whoami", headers={"Authorization": basic("alice", "pw2")})
+        assert app.get("/auth/whoami", headers={"Authorization": basic("alice", "first passphrase")}).json["user"] == "alice"
+        app.put_json("/auth/admin/users/alice/password", {"password": "second passphrase"}, headers=root, status=204)
+        app.get("/auth/whoami", headers={"Authorization": basic("alice", "first passphrase")}, status=401)
+        app.get("/auth/whoami", headers={"Authorization": basic("alice", "second passphrase")})
         listed = app.get("/auth/admin/users", headers=root)
         assert_conforms(doc, listed, "/admin/users")
         assert [u["name"] for u in listed.json["users"]] == ["alice", "root"]
@@ -733,6 +737,23 @@ class TestAdminAPI:
         response = getattr(prod.app, method)(*args, headers=root, status=status)
         assert_is_problem(self.doc(prod), response)
 
+    @pytest.mark.parametrize(
+        "method, path, body, rule",
+        [
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": ""}, "empty"),
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": "a"}, "min_password_length"),
+            ("post_json", "/auth/admin/users", {"name": "frank.sinatra1", "password": "Frank.Sinatra1"}, "user_name"),
+            ("post_json", "/auth/admin/users", {"name": "frank", "password": "password1234"}, "common"),
+            ("put_json", "/auth/admin/users/root/password", {"password": "ROOT"}, "min_password_length"),
+            ("put_json", "/auth/admin/users/root/password", {"password": "qwertyuiop123"}, "common"),
+        ],
+    )
+    def test_weak_passwords_are_refused_naming_the_rule(self, prod, root, method, path, body, rule):
+        response = getattr(prod.app, method)(path, body, headers=root, status=400)
+        assert_is_problem(self.doc(prod), response)
+        assert response.json["type"].endswith("/weak-password") and response.json["rule"] == rule
+        assert "frank" not in prod.app.get("/auth/admin/users", headers=root).text
+
     def test_malformed_json_body(self, prod, root):
         response = prod.app.post("/auth/admin/users", b"{nope", headers={**root, "Content-Type": "application/json"}, status=400)
         assert "not valid JSON" in response.json["detail"]
@@ -749,7 +770,8 @@ class TestAdminAPI:
     def test_a_cookie_session_must_send_the_csrf_token_to_change_anything(self, prod, root):
         prod.service.write("grant", "root", "admin")
         app, _ = signed_in(prod, "root")
-        app.post_json("/auth/admin/groups", {"name": "ops"}, status=400)
+        app.post_json("/auth/admin/groups", {"name": "ops"}, status=403)  # the filter: not from svc's pages
+        app.post_json("/auth/admin/groups", {"name": "ops"}, headers=SAME_ORIGIN, status=400)
         token = app.cookies["__Host-svc_csrf"]
         app.post_json("/auth/admin/groups", {"name": "ops"}, headers={"X-CSRF-Token": token}, status=201)
 
@@ -785,3 +807,92 @@ def test_openapi_of_the_auth_mount(prod):
     whoami = prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)})
     assert_conforms(doc, whoami, "/whoami")
     assert_conforms(doc, prod.app.get("/auth/login"), "/login")
+
+
+ACCOUNT_INI = """
+[DEFAULT]
+svc.auth.secure = false
+
+[app:home]
+use = egg:svc#home
+
+[app:net]
+use = egg:svc#net
+
+[app:auth]
+use = egg:svc#auth
+
+[app:echo]
+paste.app_factory = tests.functional.test_auth:echo_factory
+
+[filter:auth]
+use = egg:svc#auth
+
+[filter:need-reports]
+use = egg:svc#require
+permission = reports
+
+[pipeline:reports]
+pipeline = need-reports echo
+
+[pipeline:main]
+pipeline = auth mounts
+
+[composite:mounts]
+use = egg:svc#urlmap
+/ = home
+/net = net
+/reports = reports
+/account = auth
+"""
+
+
+class TestLoginPath:
+    """The filter sends browsers to the sign-in form wherever the auth app is mounted."""
+
+    def test_auth_remounted_at_account(self, write_ini):
+        app = TestApp(load(write_ini(ACCOUNT_INI)))
+        response = app.get("/net/interfaces", headers=BROWSER, status=302)
+        assert response.headers["Location"] == "http://localhost/account/login?came_from=%2Fnet%2Finterfaces&needs=net"
+        assert "/account/login" in app.get("/net/interfaces", status=401).json["detail"]
+        app.get("/account/login", headers=BROWSER, status=200)
+
+    def test_auth_app_alone_below_the_filter(self, write_ini):
+        ini = write_ini("[filter:auth]\nuse = egg:svc#auth\n[app:signin]\nuse = egg:svc#auth\n"
+                        "[pipeline:main]\npipeline = auth signin\n[DEFAULT]\nsvc.auth.secure = false\n")
+        app = TestApp(load(ini))
+        assert app.get("/whoami", headers=BROWSER, status=302).headers["Location"] == "http://localhost/login?came_from=%2Fwhoami"
+
+    def test_no_auth_app_and_no_login_path_fails_at_start_up(self, write_ini):
+        ini = write_ini(ACCOUNT_INI.replace("/account = auth\n", ""))
+        with pytest.raises(SettingError, match="svc.auth.login_path"):
+            load(ini)
+
+    def test_login_path_overrides(self, write_ini):
+        ini = write_ini(ACCOUNT_INI.replace("/account = auth\n", "").replace(
+            "svc.auth.secure = false\n", "svc.auth.secure = false\nsvc.auth.login_path = /sso/start\n"))
+        response = TestApp(load(ini)).get("/net/interfaces", headers=BROWSER, status=302)
+        assert response.headers["Location"].startswith("http://localhost/sso/start?came_from=")
+
+
+class TestKnownPermissions:
+    """Only the permissions the mounted apps declare can be granted."""
+
+    def test_the_service_knows_the_permissions_of_views_and_require_filters(self, write_ini):
+        world = AuthWorld(load(write_ini(ACCOUNT_INI)))
+        assert world.service.known_permissions == {"admin", "net", "reports"}
+        assert AuthWorld(load("production.ini")).service.known_permissions == {"admin", "dns", "fetch", "net"}
+
+    def test_the_admin_api_refuses_an_unknown_permission_listing_the_known(self, prod):
+        prod.user("root", permissions=["admin"])
+        root = {"Authorization": basic("root", PASSWORD)}
+        response = prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "fecth"},
+                                      headers=root, status=400)
+        assert_is_problem(prod.app.get("/auth/openapi.json").json, response)
+        assert response.json["type"].endswith("/unknown-permission")
+        assert response.json["known"] == ["admin", "dns", "fetch", "net"]
+        assert "fecth" in response.json["detail"]
+        prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "fetch"}, headers=root, status=201)
+        prod.app.post_json("/auth/admin/grants", {"subject": "root", "permission": "wiki", "force": True},
+                           headers=root, status=201)
+        assert {"fetch", "wiki"} <= set(prod.app.get("/auth/whoami", headers=root).json["permissions"])

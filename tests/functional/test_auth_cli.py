@@ -11,6 +11,8 @@ from svc.auth.cli import main
 from tests.auth_fixtures import basic
 from tests.conftest import load
 
+PASSWORD = "correct horse"
+
 INI = """
 [DEFAULT]
 svc.auth.db_url = {db_url}
@@ -29,8 +31,19 @@ use = egg:svc#auth
 [app:signin]
 use = egg:svc#auth
 
+# The permissions this ini knows: admin (the auth app's views), fetch and dns (these filters).
+[filter:need-fetch]
+use = egg:svc#require
+permission = fetch
+paths = /fetch
+
+[filter:need-dns]
+use = egg:svc#require
+permission = dns
+paths = /dns
+
 [pipeline:main]
-pipeline = auth signin
+pipeline = auth need-fetch need-dns signin
 """
 
 
@@ -75,11 +88,11 @@ class TestInit:
 
 class TestUsers:
     def test_add_list_passwd_remove(self, admin):
-        assert admin("users", "add", "alice", stdin="first pw\n")[0] == 0
+        assert admin("users", "add", "alice", stdin="first passphrase\n")[0] == 0
         app = app_of(admin)
-        assert app.get("/whoami", headers={"Authorization": basic("alice", "first pw")}).json["user"] == "alice"
-        assert admin("users", "passwd", "alice", stdin="second pw\n")[0] == 0
-        app.get("/whoami", headers={"Authorization": basic("alice", "second pw")})
+        assert app.get("/whoami", headers={"Authorization": basic("alice", "first passphrase")}).json["user"] == "alice"
+        assert admin("users", "passwd", "alice", stdin="second passphrase\n")[0] == 0
+        app.get("/whoami", headers={"Authorization": basic("alice", "second passphrase")})
         status, out, _ = admin("users", "list")
         assert out.splitlines()[0].split() == ["user", "groups", "permissions", "password", "tokens", "sessions", "created"]
         assert out.splitlines()[1].startswith("alice")
@@ -115,8 +128,31 @@ class TestUsers:
         ],
     )
     def test_refusals_exit_1_with_a_message(self, admin, argv, message):
-        status, _, err = admin(*argv, stdin="pw\n")
+        status, _, err = admin(*argv, stdin=PASSWORD + "\n")
         assert status == 1 and err.startswith("svc-admin: ") and message in err
+
+    @pytest.mark.parametrize(
+        "stdin, message",
+        [
+            ("", "the password is empty"),  # empty standard input
+            ("\n", "the password is empty"),  # Enter, twice at a prompt
+            ("a\n", "shorter than 12 characters (svc.auth.min_password_length)"),
+            ("Frank.Sinatra1\n", "the password is the user name"),
+            ("password1234\n", "most common passwords"),
+        ],
+    )
+    def test_weak_or_empty_passwords_are_refused(self, admin, stdin, message):
+        status, out, err = admin("users", "add", "frank.sinatra1", stdin=stdin)
+        assert status == 1 and "added" not in out and message in err
+        assert "frank" not in admin("users", "list")[1]
+        if not stdin.strip():
+            assert "--no-password" in err
+
+    def test_passwd_follows_the_same_policy(self, admin):
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
+        status, out, err = admin("users", "passwd", "alice", stdin="\n")
+        assert status == 1 and "the password is empty" in err and "set" not in out
+        assert admin("users", "passwd", "alice", stdin="alice\n")[0] == 1
 
     def test_a_missing_ini(self, capsys):
         assert main(["/nonexistent.ini", "users", "list"]) == 1
@@ -125,23 +161,36 @@ class TestUsers:
 
 class TestGroupsGrantsSessions:
     def test_grants_through_groups(self, admin):
-        admin("users", "add", "alice", stdin="pw\n")
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
         for argv in (("groups", "add", "ops"), ("groups", "add-member", "ops", "alice"), ("grant", "@ops", "fetch"),
                      ("grant", "alice", "dns")):
             assert admin(*argv)[0] == 0
         assert admin("grants")[1].split() == ["subject", "permission", "@ops", "fetch", "alice", "dns"]
         assert admin("groups", "list")[1].splitlines()[1].split() == ["ops", "alice", "fetch"]
         app = app_of(admin)
-        assert app.get("/whoami", headers={"Authorization": basic("alice", "pw")}).json["permissions"] == ["dns", "fetch"]
+        assert app.get("/whoami", headers={"Authorization": basic("alice", PASSWORD)}).json["permissions"] == ["dns", "fetch"]
         assert admin("revoke", "@ops", "fetch")[0] == 0
         assert admin("groups", "remove-member", "ops", "alice")[0] == 0
         assert admin("groups", "remove", "ops")[0] == 0
 
+    def test_a_typo_is_not_granted(self, admin):
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
+        status, out, err = admin("grant", "alice", "fecth")
+        assert status == 1 and "granted" not in out
+        assert "fecth" in err and "admin, dns, fetch" in err and "--force" in err
+        assert admin("grants")[1].split() == ["subject", "permission"]
+
+    def test_force_grants_a_foreign_apps_own_permission(self, admin):
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
+        status, out, _ = admin("grant", "alice", "wiki", "--force")
+        assert status == 0 and out == "granted wiki to alice\n"
+        assert admin("revoke", "alice", "wiki")[0] == 0  # revoking never needs the permission known
+
     def test_sessions_revoke(self, admin):
-        admin("users", "add", "alice", stdin="pw\n")
+        admin("users", "add", "alice", stdin=PASSWORD + "\n")
         app = app_of(admin)
         form = app.get("/login").forms[0]
-        form["user"], form["password"] = "alice", "pw"
+        form["user"], form["password"] = "alice", PASSWORD
         form.submit(status=303)
         status, out, _ = admin("sessions", "revoke", "alice")
         assert status == 0 and "ended 1 session" in out
@@ -165,3 +214,33 @@ class TestImport:
             ini.write(text.replace("[DEFAULT]\n", "[DEFAULT]\nsvc.auth.allow_legacy_hashes = true\n"))
         status, out, _ = admin("import-htpasswd", "-", stdin="erin:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=\n")
         assert status == 0 and "added: erin" in out
+
+
+class TestShippedInis:
+    """development.ini and production.ini side by side in one folder, as in a clone."""
+
+    @pytest.fixture
+    def clone(self, tmp_path, monkeypatch, capsys):
+        from tests.conftest import ROOT
+
+        for name in ("development.ini", "production.ini"):
+            (tmp_path / name).write_text(open(os.path.join(ROOT, name)).read())
+
+        def run(ini, *argv, stdin=""):
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+            status = main([str(tmp_path / ini), *argv])
+            return status, *capsys.readouterr()
+
+        run.var = tmp_path / "var"
+        return run
+
+    def test_production_never_sees_the_development_users_or_secret(self, clone):
+        assert clone("development.ini", "init")[0] == 0
+        assert clone("development.ini", "users", "add", "frank", stdin="a dev-only passphrase\n")[0] == 0
+        assert clone("development.ini", "grant", "frank", "admin")[0] == 0
+        assert not (clone.var / "auth-secret").exists()  # development signs with its sample secret only
+        assert clone("production.ini", "init")[0] == 0
+        status, out, _ = clone("production.ini", "users", "list")
+        assert status == 0 and "frank" not in out
+        assert "frank" in clone("development.ini", "users", "list")[1]
+        assert sorted(p.name for p in clone.var.iterdir()) == ["auth-secret", "dev.sqlite", "svc.sqlite"]

@@ -54,7 +54,9 @@ class TestRemount:
     def test_index_links_follow_the_mounts(self, app):
         res = app.get("/portal/", headers={"Accept": "text/html"})
         links = {a["href"] for a in res.html.select("table.mounts a")}
-        assert links == {"/portal/", "/portal/openapi.json", "/tools/url/", "/tools/url/openapi.json"}
+        assert links == {
+            "/portal/", "/portal/openapi.json", "/portal/api", "/tools/url/", "/tools/url/openapi.json", "/tools/url/api"
+        }
         for link in links:
             app.get(link)
         assert res.html.select_one('link[rel="stylesheet"]')["href"] == "/portal/static/style.css"
@@ -63,7 +65,7 @@ class TestRemount:
     def test_form_page_links_follow_the_mount(self, app):
         res = app.get("/tools/url", headers={"Accept": "text/html"})
         assert res.html.select_one("form")["action"] == "/tools/url/"
-        assert {a["href"] for a in res.html.select("p.api a")} == {"/tools/url/openapi.json"}
+        assert {a["href"] for a in res.html.select("p.api a")} == {"/tools/url/openapi.json", "/tools/url/api"}
 
     def test_openapi_servers_name_the_mount(self, app):
         assert app.get("/tools/url/openapi.json").json["servers"] == [
@@ -110,7 +112,7 @@ class TestForeignApp:
         assert app.get("/tools/url/join?base=http://a/&ref=b").json == {"url": "http://a/b"}
         res = app.get("/portal/", headers={"Accept": "text/html"})
         assert {a["href"] for a in res.html.select("table.mounts a")} == {
-            "/portal/", "/portal/openapi.json"
+            "/portal/", "/portal/openapi.json", "/portal/api"
         }
 
 

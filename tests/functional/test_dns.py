@@ -37,25 +37,6 @@ def fresh_app():
     return TestApp(load("testing.ini"))
 
 
-@pytest.fixture
-def dns_app_ini(write_ini, dns_upstream):
-    """An ini of the dns piece alone at /dns, with the given settings, on the test DNS server."""
-
-    def make(**settings):
-        settings.setdefault("nameservers", dns_upstream.address)
-        lines = "".join(f"svc.dns.{key} = {value}\n" for key, value in settings.items())
-        lines += "svc.enforce_permissions = false\n"  # no auth filter in front of this ini
-        return write_ini(f"[app:dns]\nuse = egg:svc#dns\n{lines}\n[composite:main]\nuse = egg:svc#urlmap\n/dns = dns\n")
-
-    return make
-
-
-@pytest.fixture
-def dns_app(dns_app_ini):
-    """A TestApp of ``dns_app_ini``."""
-    return lambda **settings: TestApp(load(dns_app_ini(**settings)))
-
-
 def b64(wire):
     return base64.urlsafe_b64encode(wire).rstrip(b"=").decode()
 
@@ -552,6 +533,14 @@ class TestDoHSizesAndTypes:
         assert res.headers["Accept-Post"] == "application/dns-message"
 
 
+TURNED_CLOCK = [0.0]
+
+
+def turned_clock():
+    """The dns piece's clock in tests that turn it (svc.dns.clock)."""
+    return TURNED_CLOCK[0]
+
+
 class TestCache:
     @pytest.mark.parametrize("name", ["a.test", "nx.test", "chain1.test"])
     def test_a_hit_never_reaches_the_upstream(self, fresh_app, dns_upstream, name):
@@ -560,10 +549,10 @@ class TestCache:
             fresh_app.get("/dns/resolve", {"name": name})
         assert dns_upstream.count(name) == 1
 
-    def test_repeated_queries_get_their_own_ids_and_ageing_ttls(self, dns_upstream, monkeypatch):
-        clock = [1000.0]
-        monkeypatch.setattr("time.monotonic", lambda: clock[0])
-        app = TestApp(load("testing.ini"))
+    def test_repeated_queries_get_their_own_ids_and_ageing_ttls(self, dns_upstream):
+        clock = TURNED_CLOCK
+        clock[0] = 1000.0
+        app = TestApp(load("testing.ini", **{"svc.dns.clock": f"{__name__}:turned_clock"}))
         replies = []
         for query_id, advance in [(1, 0), (2, 0.2), (3, 0.2), (4, 1.0), (0, 5.0)]:
             clock[0] += advance
@@ -709,8 +698,16 @@ class TestBulk:
         assert dns_upstream.queries == []
 
     def test_multipart_without_the_file_field(self, testing_app):
-        res = testing_app.post("/dns/bulk", {"names": "a.test"}, upload_files=[("other", "x.txt", b"a")], status=400)
+        res = testing_app.post("/dns/bulk", {"other": "a.test"}, upload_files=[("other", "x.txt", b"a")], status=400)
         assert "no file field" in res.json["detail"]
+
+    def test_multipart_names_field_when_no_file_was_chosen(self, testing_app):
+        res = testing_app.post("/dns/bulk", {"names": "a.test\r\ndual.test"}, upload_files=[("file", "", b"")])
+        assert [row[0] for row in csv_rows(res.body)[1:]] == ["a.test", "dual.test"]
+
+    def test_an_empty_form_is_400_for_programs(self, testing_app):
+        res = testing_app.post("/dns/bulk", {"names": ""}, upload_files=[("file", "", b"")], status=400)
+        assert res.content_type == PROBLEM and "no names given" in res.json["detail"]
 
     def test_declared_length_over_the_limit_is_refused_before_reading(self, testing_app):
         request = BaseRequest.blank("/dns/bulk", method="POST", content_type="text/plain")
@@ -797,7 +794,7 @@ class TestPage:
     )
     def test_forms_show_the_api_results(self, testing_app, params, shown):
         res = testing_app.get("/dns/", params, headers={"Accept": "text/html"})
-        assert shown in res.html.select_one("table.result").text
+        assert shown in " ".join(table.text for table in res.html.select("table"))
 
     def test_errors_show_with_the_values_kept(self, testing_app):
         res = testing_app.get("/dns/", {"host": "a" * 64 + ".test"}, headers={"Accept": "text/html"}, status=400)
@@ -812,6 +809,32 @@ class TestPage:
         assert form.action == "/dns/bulk" and form.enctype == "multipart/form-data"
         form["file"] = ("names.txt", b"a.test\n")
         assert csv_rows(form.submit().body)[1] == ["a.test", "4", "192.0.2.1", ""]
+
+    def test_bulk_form_takes_typed_names(self, testing_app):
+        form = testing_app.get("/dns/", headers={"Accept": "text/html"}).forms[3]
+        assert "one per line" in form.html.select_one("label:has(textarea)").text
+        form["names"] = "a.test\ndual.test\n"
+        assert [row[0] for row in csv_rows(form.submit().body)[1:]] == ["a.test", "dual.test"]
+
+    def test_bulk_form_with_no_input_is_400_on_the_page(self, testing_app):
+        form = testing_app.get("/dns/", headers={"Accept": "text/html"}).forms[3]
+        res = form.submit(headers={"Accept": "text/html"}, status=400)
+        assert res.content_type == "text/html"
+        assert "no names given" in res.html.select_one("p.problem").text
+        assert res.html.select_one("textarea[name=names]") is not None
+
+    def test_lookup_is_a_table_of_addresses(self, testing_app):
+        res = testing_app.get("/dns/", {"host": "dual.test"}, headers={"Accept": "text/html"})
+        rows = [[c.text.strip() for c in tr.select("td")] for tr in res.html.select("table.addresses tbody tr")]
+        assert ["6", "2001:db8::2"] in rows and ["4", "192.0.2.2"] in rows
+        assert "{" not in res.html.select_one("main").text
+
+    def test_resolve_is_a_table_of_records(self, testing_app):
+        res = testing_app.get("/dns/", {"name": "mx.test", "type": "MX"}, headers={"Accept": "text/html"})
+        rows = [[c.text.strip() for c in tr.select("td")] for tr in res.html.select("table.records tbody tr")]
+        assert rows and rows[0][1:2] == ["MX"] and rows[0][3] == "10 mail.test."
+        assert "NOERROR" in res.html.select_one("table.result").text
+        assert "{" not in res.html.select_one("main").text
 
 
 class TestMounts:
@@ -875,7 +898,12 @@ class TestMounts:
             ("svc.dns.lookup_backend = no.such.module:Lookup", "svc.dns.lookup_backend"),
             ("svc.dns.lookup_backend = svc.dns.lookup:NoSuchLookup", "svc.dns.lookup_backend"),
             ("svc.dns.lookup_workers = 0", "svc.dns.lookup_workers"),
+            ("svc.dns.lookup_workers = 1", "svc.dns.lookup_workers"),
+            ("svc.dns.bulk_workers = 16", "svc.dns.bulk_workers"),
+            ("svc.dns.bulk_deadline = 0", "svc.dns.bulk_deadline"),
             ("svc.dns.bulk_max_bytes = lots", "svc.dns.bulk_max_bytes"),
+            ("svc.dns.cache_max_bytes = lots", "svc.dns.cache_max_bytes"),
+            ("svc.dns.reply_memo_max_bytes = 1 TB", "svc.dns.reply_memo_max_bytes"),
             ("svc.dns.nameserver = 192.0.2.53", "svc.dns.nameserver"),
             ("svc.net.anything = 1", "svc.net.anything"),
         ],

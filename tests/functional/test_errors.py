@@ -74,3 +74,14 @@ def test_access_log_line_per_request(caplog):
     assert len(lines) == 2
     assert '"GET /hello" 200 20 ' in lines[0] and lines[0].endswith("ms")
     assert '"GET /url/parse" 400 ' in lines[1]
+
+
+@pytest.mark.parametrize("path", ["/fetch", "/fetch/http://upstream.test/"])
+def test_a_method_no_view_takes_is_405_beside_a_view_open_to_all(prod, path):
+    """Found by the live fuzz: fetch's public preflight view made TRACE a 403 for a caller holding fetch."""
+    from tests.auth_fixtures import basic
+
+    prod.user("fetcher", permissions=["fetch"])
+    res = prod.app.request(path, method="TRACE", headers={"Authorization": basic("fetcher", "correct horse")}, status="*")
+    assert res.status_int == 405, res.text
+    assert "OPTIONS" in res.headers["Allow"]

@@ -61,8 +61,9 @@ class TestPassthrough:
                 "X-Custom": "1",
             },
         )
-        assert set(echoed_headers(res)) == {"host", "user-agent"}
+        assert set(echoed_headers(res)) == {"host", "user-agent", "via"}
         assert echoed_headers(res)["user-agent"].startswith("svc-fetch/")
+        assert echoed_headers(res)["via"].startswith("1.1 svc-")
 
     @pytest.mark.parametrize("status", [404, 500, 503, 418])
     def test_upstream_errors_pass_through(self, fetch_app, upstream, status):
@@ -169,6 +170,13 @@ class TestJsonRequests:
         assert res.html.select_one("table.result td").text == "404"
         blocked = fetch_app.get("/fetch/", {"inspect": "http://10.0.0.1/"}, headers={"Accept": "text/html"}, status=403)
         assert "Destination blocked" in blocked.html.select_one("p.problem").text
+
+    def test_html_forms_say_what_each_button_does(self, fetch_app):
+        page = fetch_app.get("/fetch/", headers={"Accept": "text/html"}).html
+        labels = [page.select_one(f"form.{name} label").text.strip() for name in ("inspect", "open")]
+        assert len(set(labels)) == 2 and all("URL" in label for label in labels)
+        explained = [page.select_one(f"form.{name} .hint").text for name in ("inspect", "open")]
+        assert "status, headers" in explained[0] and "as if you" in explained[1]
 
 
 REDIRECT_CODES = [301, 302, 303, 307, 308]

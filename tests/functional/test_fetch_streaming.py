@@ -25,6 +25,8 @@ svc.fetch.deny = 0.0.0.0/0 ::/0
 svc.fetch.max_response_size = 4MiB
 svc.fetch.total_timeout = 2
 svc.fetch.pool_idle_timeout = 0.5
+# One client in a loop: a stream it dropped may hold its slot a moment after it moved on.
+svc.fetch.max_concurrent_per_user = 64
 """
 
 
@@ -168,7 +170,8 @@ class TestEngine:
 
     @pytest.fixture
     def engine(self):
-        return CurlEngine(SimpleNamespace(pool_size=2, pool_connections=2, pool_idle_timeout=5, ca_bundle=None))
+        settings = SimpleNamespace(pool_size=2, pool_connections=2, pool_idle_timeout=5, ca_bundle=None, proxy=None)
+        return CurlEngine(settings)
 
     @staticmethod
     def hop(upstream, path):

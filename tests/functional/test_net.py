@@ -45,7 +45,7 @@ class TestPage:
         names = [td.text for td in res.html.select("table.interfaces tbody tr td:first-child")]
         assert names == sorted(i["name"] for i in testing_app.get("/net/interfaces").json["interfaces"])
         assert testing_app.get("/net/mac").json["mac"] in res.html.select_one("p.mac").text
-        assert {a["href"] for a in res.html.select("p.api a")} == {"/net/openapi.json"}
+        assert {a["href"] for a in res.html.select("p.api a")} == {"/net/openapi.json", "/net/api"}
 
     @pytest.mark.parametrize("path", ["/net/interfaces", "/net/mac", "/net/"])
     def test_wrong_method_is_405(self, testing_app, path):

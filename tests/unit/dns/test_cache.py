@@ -4,8 +4,9 @@ import dns.message
 import dns.rcode
 import dns.rrset
 
-from svc.dns.cache import ResolverCache, cache_lifetime
+from svc.dns.cache import ENTRY_OVERHEAD, ResolverCache, cache_lifetime
 
+MIB = 1024 * 1024
 SOA = "ns.test. hostmaster.test. 1 7200 900 1209600 60"
 
 
@@ -31,6 +32,10 @@ def negative(rcode=dns.rcode.NXDOMAIN, soa_ttl=3600, soa=SOA):
     return response
 
 
+def put(cache, key, message):
+    cache.put(key, message, message.to_wire())
+
+
 class TestLifetime:
     def test_smallest_answer_ttl(self):
         assert cache_lifetime(positive(ttls=(300, 20, 600))) == 20
@@ -54,8 +59,8 @@ class TestLifetime:
 class TestResolverCache:
     def test_ttls_are_lowered_by_age(self):
         clock = Clock()
-        cache = ResolverCache(10, 86400, clock)
-        cache.put("k", positive(ttls=(300, 100)))
+        cache = ResolverCache(10, 86400, MIB, clock)
+        put(cache, "k", positive(ttls=(300, 100)))
         clock.now += 42.7
         hit = cache.get("k")
         assert [r.ttl for r in hit.message.answer] == [258, 58]
@@ -63,8 +68,8 @@ class TestResolverCache:
 
     def test_expires_with_its_smallest_ttl(self):
         clock = Clock()
-        cache = ResolverCache(10, 86400, clock)
-        cache.put("k", positive(ttls=(300, 100)))
+        cache = ResolverCache(10, 86400, MIB, clock)
+        put(cache, "k", positive(ttls=(300, 100)))
         clock.now += 99.9
         assert cache.get("k") is not None
         clock.now += 0.1
@@ -73,8 +78,8 @@ class TestResolverCache:
 
     def test_negative_answers_are_kept_for_their_negative_ttl(self):
         clock = Clock()
-        cache = ResolverCache(10, 86400, clock)
-        cache.put("nx", negative())
+        cache = ResolverCache(10, 86400, MIB, clock)
+        put(cache, "nx", negative())
         clock.now += 59
         hit = cache.get("nx")
         assert hit.message.rcode() == dns.rcode.NXDOMAIN
@@ -83,48 +88,48 @@ class TestResolverCache:
         assert cache.get("nx") is None
 
     def test_what_has_no_lifetime_is_not_kept(self):
-        cache = ResolverCache(10, 86400)
-        cache.put("ttl0", positive(ttls=(0,)))
-        cache.put("servfail", negative(rcode=dns.rcode.SERVFAIL))
+        cache = ResolverCache(10, 86400, MIB)
+        put(cache, "ttl0", positive(ttls=(0,)))
+        put(cache, "servfail", negative(rcode=dns.rcode.SERVFAIL))
         assert len(cache) == 0
 
     def test_max_ttl_caps_the_stay(self):
         clock = Clock()
-        cache = ResolverCache(10, 60, clock)
-        cache.put("k", positive(ttls=(86400,)))
+        cache = ResolverCache(10, 60, MIB, clock)
+        put(cache, "k", positive(ttls=(86400,)))
         clock.now += 60
         assert cache.get("k") is None
 
     def test_bounded_least_recently_used_first_out(self):
-        cache = ResolverCache(2, 86400)
-        cache.put("a", positive())
-        cache.put("b", positive())
+        cache = ResolverCache(2, 86400, MIB)
+        put(cache, "a", positive())
+        put(cache, "b", positive())
         cache.get("a")
-        cache.put("c", positive())
+        put(cache, "c", positive())
         assert cache.get("b") is None
         assert cache.get("a") is not None and cache.get("c") is not None
         assert len(cache) == 2
 
     def test_size_0_keeps_nothing(self):
-        cache = ResolverCache(0, 86400)
-        cache.put("a", positive())
+        cache = ResolverCache(0, 86400, MIB)
+        put(cache, "a", positive())
         assert cache.get("a") is None
 
     def test_each_hit_is_a_copy_of_its_own(self):
-        cache = ResolverCache(10, 86400)
-        cache.put("k", positive())
+        cache = ResolverCache(10, 86400, MIB)
+        put(cache, "k", positive())
         first = cache.get("k")
         first.message.answer[0].ttl = 1
         assert cache.get("k").message.answer[0].ttl == 300
 
     def test_shared_by_threads(self):
-        cache = ResolverCache(50, 86400)
+        cache = ResolverCache(50, 86400, MIB)
         errors = []
 
         def work(n):
             try:
                 for i in range(300):
-                    cache.put((n, i % 70), positive())
+                    put(cache, (n, i % 70), positive())
                     hit = cache.get((n, (i * 7) % 70))
                     assert hit is None or hit.message.answer[0][0].address == "192.0.2.1"
             except Exception as exc:  # collected so the main thread fails the test
@@ -136,3 +141,39 @@ class TestResolverCache:
         for t in threads:
             t.join()
         assert errors == [] and len(cache) == 50
+
+
+class TestBytesAndStaleness:
+    def test_bounded_by_bytes_least_recently_used_first_out(self):
+        size = len(positive().to_wire()) + ENTRY_OVERHEAD
+        cache = ResolverCache(100, 86400, 2 * size)
+        put(cache, "a", positive())
+        put(cache, "b", positive())
+        cache.get("a")
+        put(cache, "c", positive())
+        assert cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None
+        assert cache.bytes == 2 * size
+
+    def test_an_answer_over_the_whole_bound_is_not_kept(self):
+        big = positive(ttls=(300,) * 50)
+        cache = ResolverCache(100, 86400, len(big.to_wire()) + ENTRY_OVERHEAD - 1)
+        put(cache, "small", positive())
+        put(cache, "big", big)
+        assert cache.get("big") is None and cache.get("small") is not None
+
+    def test_replacing_a_key_counts_its_bytes_once(self):
+        cache = ResolverCache(100, 86400, MIB)
+        for _ in range(5):
+            put(cache, "a", positive())
+        assert len(cache) == 1 and cache.bytes == len(positive().to_wire()) + ENTRY_OVERHEAD
+
+    def test_expired_entries_are_swept_out_without_being_asked_for(self):
+        clock = Clock()
+        cache = ResolverCache(100, 86400, MIB, clock)
+        for i in range(10):
+            put(cache, i, positive(ttls=(10,)))
+        put(cache, "long", positive(ttls=(3600,)))
+        clock.now += 11
+        put(cache, "new", positive())
+        assert len(cache) == 2
+        assert cache.bytes == 2 * (len(positive().to_wire()) + ENTRY_OVERHEAD)
