@@ -40,7 +40,12 @@ testing_extras = [
     "trustme",
     # tests/browser drives Debian's chromium with it (never `playwright install`, which downloads a browser)
     "playwright>=1.45",
+    # the suite runs the auth store on PostgreSQL too
+    "psycopg[binary]>=3.1",
 ]
+
+# pip install 'svc[postgresql]' for svc.auth.db_url = postgresql+psycopg://...
+postgresql_extras = ["psycopg[binary]>=3.1"]
 
 setup(
     name="svc",
@@ -52,7 +57,7 @@ setup(
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,
-    extras_require={"testing": testing_extras},
+    extras_require={"testing": testing_extras, "postgresql": postgresql_extras},
     entry_points={
         "paste.app_factory": [
             "main = svc:main",

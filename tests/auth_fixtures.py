@@ -2,9 +2,13 @@
 
 Registered as a pytest plugin by tests/conftest.py. ``load()`` there merges AUTH_CONF into the
 global_conf of every ini, so no test touches var/ and argon2 runs with cheap parameters.
+
+Every test that asks for ``auth_db`` (through ``auth_conf``, ``prod``, ...) runs twice: on SQLite
+and on PostgreSQL (tests/pg.py; marked ``postgresql``, skipped when no server is available).
 """
 import atexit
 import base64
+import itertools
 import os
 import shutil
 import tempfile
@@ -25,12 +29,14 @@ CHEAP_ARGON2 = {
 }
 
 
-def make_auth_dir(path):
-    """A secret file and a migrated SQLite database in ``path``; returns the global_conf for them."""
+def make_auth_dir(path, db_url=None):
+    """A secret file in ``path`` and a migrated database (by default SQLite, in ``path``);
+    returns the global_conf for them."""
     secret_file = os.path.join(path, "secret")
     migrate.write_secret_file(secret_file)
-    db_url = "sqlite:///" + os.path.join(path, "auth.sqlite")
-    migrate.upgrade_database(db_url)
+    if db_url is None:
+        db_url = "sqlite:///" + os.path.join(path, "auth.sqlite")
+        migrate.upgrade_database(db_url)
     # An empty secret overrides development.ini's sample, so the file is the only secret.
     return {"svc.auth.db_url": db_url, "svc.auth.secret": "", "svc.auth.secret_file": secret_file, **CHEAP_ARGON2}
 
@@ -43,10 +49,32 @@ def basic(user, password):
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def auth_db(request, tmp_path):
+    """Makes new databases of this run's kind: ``auth_db()`` is the URL of a migrated one,
+    ``auth_db(migrated=False)`` of one without any table; ``auth_db.kind`` names the kind."""
+    if request.param == "postgresql":
+        make = request.getfixturevalue("postgres_databases")
+    else:
+        numbers = itertools.count()
+
+        def make(migrated=True):
+            url = f"sqlite:///{tmp_path}/db{next(numbers)}/auth.sqlite"
+            if migrated:
+                migrate.upgrade_database(url)
+            return url
+
+    def auth_db(migrated=True):
+        return make(migrated)
+
+    auth_db.kind = request.param
+    return auth_db
+
+
 @pytest.fixture
-def auth_conf(tmp_path):
+def auth_conf(tmp_path, auth_db):
     """global_conf for an ini with its own empty, migrated auth database."""
-    return make_auth_dir(str(tmp_path))
+    return make_auth_dir(str(tmp_path), auth_db())
 
 
 @pytest.fixture

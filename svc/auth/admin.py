@@ -182,6 +182,7 @@ def _token_json(info):
 
 
 @_admin_view("auth.admin.tokens", "GET")
+@_store_errors
 def list_tokens(request):
     user = query(request).get("user")
     return {"tokens": [_token_json(t) for t in auth_service(request).store.tokens(user)]}

@@ -7,10 +7,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import func, select
 
 from svc.auth.store import create_store_engine
 
 SCRIPT_LOCATION = "svc.auth:migrations"
+# PostgreSQL's advisory lock key for migrations: any constant no other code of ours uses.
+MIGRATION_LOCK = 0x5643_0A07
 
 
 def _config(connection=None):
@@ -21,9 +24,25 @@ def _config(connection=None):
 
 
 def upgrade(engine, revision="head"):
-    """Bring the schema to ``revision`` (the newest by default)."""
+    """Bring the schema to ``revision`` (the newest by default).
+
+    Safe to run from several processes at once (svc-admin migrate, or instances starting with
+    create_schema): each waits for the others inside one locked transaction, then finds the
+    schema already done.
+    """
     with engine.begin() as connection:
+        _lock_for_migration(connection)
         command.upgrade(_config(connection), revision)
+
+
+def _lock_for_migration(connection):
+    """Hold the database's migration lock until this transaction ends."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+    elif connection.dialect.name == "sqlite":
+        # The driver would run each CREATE on its own; one exclusive transaction holds them all
+        # (a waiting process retries for the busy_timeout that create_store_engine sets).
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
 
 
 def current_revision(engine):

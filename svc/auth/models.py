@@ -1,5 +1,5 @@
 """The auth store's tables (SQLAlchemy 2). Times are Unix seconds, so any database stores them alike."""
-from sqlalchemy import ForeignKey, Integer, MetaData, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Named constraints, so Alembic can alter them on every database (SQLite included).
@@ -15,6 +15,9 @@ NAME_LENGTH = 150
 PERMISSION_LENGTH = 64
 HASH_LENGTH = 255
 
+# Unix seconds in 64 bits, so no time overflows in 2038; SQLite's INTEGER holds 64 bits already.
+Time = BigInteger().with_variant(Integer(), "sqlite")
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
@@ -27,7 +30,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(HASH_LENGTH))
-    created_at: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(Time)
 
 
 class Group(Base):
@@ -36,7 +39,7 @@ class Group(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_LENGTH), unique=True)
-    created_at: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(Time)
 
 
 class Membership(Base):
@@ -81,8 +84,8 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(NAME_LENGTH))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hint: Mapped[str] = mapped_column(String(16))  # the first characters, to recognise a token in a list
-    created_at: Mapped[int] = mapped_column(Integer)
-    expires_at: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(Time)
+    expires_at: Mapped[int | None] = mapped_column(Time)
 
 
 class Session(Base):
@@ -92,5 +95,5 @@ class Session(Base):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[int] = mapped_column(Integer)
-    expires_at: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[int] = mapped_column(Time)
+    expires_at: Mapped[int] = mapped_column(Time)

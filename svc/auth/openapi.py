@@ -1,4 +1,5 @@
 """OpenAPI paths of the auth piece, relative to its mount."""
+from svc.auth.store import MAX_LIFETIME
 from svc.web.openapi import HTML, json_content
 
 _PAGE_OR_PROBLEM = {**HTML, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -277,7 +278,7 @@ SCHEMAS = {
     "TokenList": _object(["tokens"], {"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}}}),
     "NewToken": _object(
         ["user"],
-        {"user": {"type": "string"}, "label": {"type": "string"}, "expires_in": {"type": "integer", "minimum": 1}},
+        {"user": {"type": "string"}, "label": {"type": "string"}, "expires_in": {"type": "integer", "minimum": 1, "maximum": MAX_LIFETIME}},
     ),
     "CreatedToken": _object(list(_TOKEN) + ["token"], {**_TOKEN, "token": {"type": "string"}}),
     "ImportReport": _object(

@@ -25,7 +25,7 @@ from svc.auth.credentials import client_network
 from svc.auth.identity import Identity
 from svc.auth.password_policy import check_new_password
 from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, parse_htpasswd
-from svc.auth.store import InvalidName, Store, StoreError, check_name, create_store_engine
+from svc.auth.store import InvalidName, Store, StoreError, check_hash, check_name, create_store_engine
 from svc.auth.ticket import SessionTicket, Ticket
 from svc.web.settings import SettingError
 
@@ -294,6 +294,7 @@ class AuthService:
         for line, user, stored_hash in parse_htpasswd(text):
             try:
                 check_name(user)
+                check_hash(stored_hash)
                 check_importable(stored_hash, self.settings.allow_legacy_hashes)
             except (StoreError, UnsupportedHash) as exc:
                 report["refused"].append({"line": line, "user": user, "reason": str(exc)})

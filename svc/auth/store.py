@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DBSession
 
 from svc.auth.models import (
+    HASH_LENGTH,
     NAME_LENGTH,
     PERMISSION_LENGTH,
     ApiToken,
@@ -24,9 +25,18 @@ from svc.auth.models import (
 )
 
 TOKEN_PREFIX = "svc_"
-# Any printable name without spaces or colons (Basic auth cannot carry a colon in a user name).
-_NAME = re.compile(r"^[^\s:@\x00-\x1f\x7f][^\s:\x00-\x1f\x7f]{0,%d}$" % (NAME_LENGTH - 1))
+# A token's longest lifetime in seconds: a thousand years is "never" for anyone, and keeps every
+# expiry inside 64 bits and the dates Python can print.
+MAX_LIFETIME = 1000 * 365 * 24 * 3600
+# Token ids are 32-bit in every database.
+MAX_ID = 2**31 - 1
+# Any printable name without spaces or colons (Basic auth cannot carry a colon in a user name);
+# no lone surrogate either, which no database can encode.
+_NAME = re.compile(r"^[^\s:@\x00-\x1f\x7f\ud800-\udfff][^\s:\x00-\x1f\x7f\ud800-\udfff]{0,%d}$" % (NAME_LENGTH - 1))
 _PERMISSION = re.compile(r"^[a-z][a-z0-9_.:-]{0,%d}$" % (PERMISSION_LENGTH - 1))
+_LABEL = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
+# Every hash format svc reads (argon2, bcrypt, apr1, {SHA}, crypt) is printable ASCII.
+_HASH = re.compile(r"[\x21-\x7e]{1,%d}" % HASH_LENGTH)
 
 
 class StoreError(Exception):
@@ -43,6 +53,10 @@ class AlreadyExists(StoreError):
 
 class InvalidName(StoreError):
     pass
+
+
+class InvalidValue(StoreError):
+    """A label, hash or lifetime the database cannot hold or svc will not store."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +101,24 @@ def check_permission(permission):
     return permission
 
 
+def check_hash(password_hash):
+    if password_hash is not None and not (isinstance(password_hash, str) and _HASH.fullmatch(password_hash)):
+        raise InvalidValue(f"a password hash is 1 to {HASH_LENGTH} printable ASCII characters")
+    return password_hash
+
+
+def check_label(label):
+    if not isinstance(label, str) or not _LABEL.fullmatch(label):
+        raise InvalidValue("a token label is text without control characters")
+    return label[:NAME_LENGTH]
+
+
+def check_lifetime(lifetime):
+    if lifetime is not None and not 0 < lifetime <= MAX_LIFETIME:
+        raise InvalidValue(f"a token lifetime is 1 to {MAX_LIFETIME} seconds (a thousand years)")
+    return lifetime
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")  # SQLite ignores ON DELETE CASCADE without it
@@ -103,7 +135,13 @@ def create_store_engine(url):
         engine = create_engine(parsed)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    try:
+        return create_engine(parsed, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise StoreError(
+            f"the database driver {exc.name} is not installed (for PostgreSQL: "
+            "pip install 'svc[postgresql]' and a postgresql+psycopg:// URL)"
+        ) from None
 
 
 class Store:
@@ -121,6 +159,7 @@ class Store:
 
     def add_user(self, name, password_hash):
         check_name(name)
+        check_hash(password_hash)
         with self._session() as db, db.begin():
             db.add(User(name=name, password_hash=password_hash, created_at=self.now()))
             self._flush_unique(db, f"user {name} already exists")
@@ -130,6 +169,7 @@ class Store:
             db.delete(self._user(db, name))
 
     def set_password_hash(self, name, password_hash):
+        check_hash(password_hash)
         with self._session() as db, db.begin():
             user = self._user(db, name)
             user.password_hash = password_hash
@@ -216,10 +256,12 @@ class Store:
             db.delete(self._group(db, name))
 
     def add_member(self, group, user):
-        with self._session() as db, db.begin():
+        def work(db):
             group_id, user_id = self._group(db, group).id, self._user(db, user).id
             if db.get(Membership, (user_id, group_id)) is None:
                 db.add(Membership(user_id=user_id, group_id=group_id))
+
+        self._idempotent(work)
 
     def remove_member(self, group, user):
         with self._session() as db, db.begin():
@@ -247,10 +289,11 @@ class Store:
 
     def grant(self, subject, permission):
         check_permission(permission)
-        with self._session() as db, db.begin():
-            db.merge(self._grant_row(db, subject, permission))  # granting twice changes nothing
+        # granting twice changes nothing
+        self._idempotent(lambda db: db.merge(self._grant_row(db, subject, permission)))
 
     def revoke(self, subject, permission):
+        check_permission(permission)
         with self._session() as db, db.begin():
             row = self._grant_row(db, subject, permission)
             existing = db.get(type(row), (row.subject_id, permission))
@@ -275,12 +318,13 @@ class Store:
 
     def create_token(self, user, label="", lifetime=None):
         """A new token for ``user``: ``(the token, shown only now; its TokenInfo)``."""
+        label, lifetime = check_label(label), check_lifetime(lifetime)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self.now()
         with self._session() as db, db.begin():
             row = ApiToken(
                 user_id=self._user(db, user).id,
-                label=label[:NAME_LENGTH],
+                label=label,
                 token_hash=digest(token),
                 hint=token[: len(TOKEN_PREFIX) + 4],
                 created_at=now,
@@ -293,7 +337,7 @@ class Store:
     def tokens(self, user=None):
         query = select(ApiToken, User.name).join(User).order_by(ApiToken.id)
         if user is not None:
-            query = query.where(User.name == user)
+            query = query.where(User.name == check_name(user))
         with self._session() as db:
             return [
                 TokenInfo(t.id, name, t.label, t.hint, t.created_at, t.expires_at)
@@ -302,7 +346,7 @@ class Store:
 
     def revoke_token(self, token_id):
         with self._session() as db, db.begin():
-            row = db.get(ApiToken, token_id)
+            row = db.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
             if row is None:
                 raise NotFound(f"no token {token_id}")
             db.delete(row)
@@ -351,16 +395,28 @@ class Store:
     # helpers
 
     def _user(self, db, name):
+        check_name(name)  # before the query: a NUL, say, breaks PostgreSQL's driver
         user = db.scalar(select(User).where(User.name == name))
         if user is None:
             raise NotFound(f"no user {name}")
         return user
 
     def _group(self, db, name):
+        check_name(name, "group")
         group = db.scalar(select(Group).where(Group.name == name))
         if group is None:
             raise NotFound(f"no group {name}")
         return group
+
+    def _idempotent(self, work):
+        """Run ``work(db)`` in a transaction; when a parallel identical write won the race to a
+        unique key, run it once more, which then finds that row and leaves it."""
+        try:
+            with self._session() as db, db.begin():
+                return work(db)
+        except IntegrityError:
+            with self._session() as db, db.begin():
+                return work(db)
 
     @staticmethod
     def _flush_unique(db, message):

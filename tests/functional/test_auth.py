@@ -790,9 +790,9 @@ class TestStartUp:
         with pytest.raises(SettingError, match="sample"):
             load("production.ini", **{**auth_conf, "svc.auth.secret_file": str(path)})
 
-    def test_production_refuses_a_database_without_the_schema(self, auth_conf, tmp_path):
+    def test_production_refuses_a_database_without_the_schema(self, auth_conf, auth_db):
         with pytest.raises(SettingError, match="run svc-admin <ini> migrate"):
-            load("production.ini", **{**auth_conf, "svc.auth.db_url": f"sqlite:///{tmp_path}/empty.sqlite"})
+            load("production.ini", **{**auth_conf, "svc.auth.db_url": auth_db(migrated=False)})
 
     def test_development_creates_its_schema(self, auth_conf, tmp_path):
         app = TestApp(load("development.ini", **{**auth_conf, "svc.auth.db_url": f"sqlite:///{tmp_path}/new/dev.sqlite"}))

@@ -15,7 +15,7 @@ PASSWORD = "correct horse"
 
 INI = """
 [DEFAULT]
-svc.auth.db_url = sqlite:///%(here)s/var/auth.sqlite
+svc.auth.db_url = {db_url}
 svc.auth.secret_file = %(here)s/var/secret
 svc.auth.secure = false
 svc.auth.argon2_time_cost = 1
@@ -48,9 +48,10 @@ pipeline = auth need-fetch need-dns signin
 
 
 @pytest.fixture
-def admin(write_ini, tmp_path, monkeypatch, capsys):
+def admin(write_ini, tmp_path, monkeypatch, capsys, auth_db):
     """Run svc-admin on a fresh ini: ``admin("users", "list", stdin="...")`` -> (status, out, err)."""
-    ini = write_ini(INI)
+    db_url = auth_db(migrated=False)
+    ini = write_ini(INI.replace("{db_url}", db_url.replace("%", "%%")))
 
     def run(*argv, stdin=""):
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
@@ -59,6 +60,7 @@ def admin(write_ini, tmp_path, monkeypatch, capsys):
         return status, out, err
 
     run.ini = ini
+    run.db_url = db_url
     run.var = tmp_path / "var"
     assert run("init")[0] == 0
     return run
@@ -67,7 +69,7 @@ def admin(write_ini, tmp_path, monkeypatch, capsys):
 def app_of(admin):
     var = admin.var
     return TestApp(load(admin.ini, **{
-        "svc.auth.db_url": f"sqlite:///{var}/auth.sqlite",
+        "svc.auth.db_url": admin.db_url,
         "svc.auth.secret_file": str(var / "secret"),
         "svc.auth.secret": "",
     }))
@@ -121,6 +123,7 @@ class TestUsers:
             (("grant", "@nogroup", "fetch"), "no group nogroup"),
             (("tokens", "revoke", "42"), "no token 42"),
             (("tokens", "create", "nobody"), "no user nobody"),
+            (("tokens", "create", "nobody", "--expires-in", "99999999999"), "a token lifetime is"),
             (("import-htpasswd", "/nonexistent"), "cannot read"),
         ],
     )

@@ -1,12 +1,21 @@
 import pytest
 
 from svc.auth import migrate
-from svc.auth.store import AlreadyExists, InvalidName, NotFound, Store, create_store_engine
+from svc.auth.store import (
+    MAX_LIFETIME,
+    AlreadyExists,
+    InvalidName,
+    InvalidValue,
+    NotFound,
+    Store,
+    StoreError,
+    create_store_engine,
+)
 
 
 @pytest.fixture
-def store(tmp_path):
-    engine = create_store_engine(f"sqlite:///{tmp_path}/sub/dir/auth.sqlite")  # folders are created
+def store(auth_db):
+    engine = create_store_engine(auth_db(migrated=False))  # a SQLite file's folders are created
     migrate.upgrade(engine)
     clock = [1000.0]
     store = Store(engine, clock=lambda: clock[0])
@@ -25,6 +34,24 @@ class TestSchema:
         assert migrate.current_revision(store.engine) == migrate.head_revision()
         with store.engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+    def test_a_database_made_before_64_bit_times_upgrades(self, auth_db):
+        engine = create_store_engine(auth_db(migrated=False))
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO auth_users (name, created_at) VALUES ('alice', 1000)")
+        migrate.upgrade(engine)
+        store = Store(engine, clock=lambda: 2_000_000_000)
+        _, info = store.create_token("alice", lifetime=4_000_000_000)
+        assert store.tokens()[0].expires_at == 6_000_000_000 == info.expires_at
+        assert store.users()[0]["created_at"] == 1000
+        engine.dispose()
+
+
+def test_a_missing_driver_is_named():
+    with pytest.raises(StoreError, match="psycopg2 is not installed.*svc\\[postgresql\\]"):
+        create_store_engine("postgresql+psycopg2://svc@/svc")
 
 
 class TestUsersGroupsGrants:
@@ -73,6 +100,16 @@ class TestUsersGroupsGrants:
             (lambda s: s.revoke("alice", "fetch"), NotFound),
             (lambda s: s.remove_member("ops", "alice"), NotFound),
             (lambda s: s.revoke_token(99), NotFound),
+            (lambda s: s.revoke_token(2**70), NotFound),
+            (lambda s: s.remove_user("a\x00b"), InvalidName),  # looked up by a name no user has
+            (lambda s: s.add_member("ops", "\ud800"), InvalidName),
+            (lambda s: s.revoke("alice", "\x00"), InvalidName),
+            (lambda s: s.tokens("a\x00"), InvalidName),
+            (lambda s: s.add_user("bob", "$2y$" + "x" * 300), InvalidValue),
+            (lambda s: s.set_password_hash("alice", "has space"), InvalidValue),
+            (lambda s: s.create_token("alice", "a\x00"), InvalidValue),
+            (lambda s: s.create_token("alice", lifetime=MAX_LIFETIME + 1), InvalidValue),
+            (lambda s: s.create_token("alice", lifetime=-1), InvalidValue),
         ],
     )
     def test_refusals(self, store, call, error):
