@@ -14,6 +14,7 @@ from svc.fetch.loops import LoopGuard, deployment_mark
 from svc.fetch.openapi import PATHS, SCHEMAS
 from svc.fetch.problems import fetch_error
 from svc.fetch.slots import CallerSlots
+from svc.web.assembly import assembly_of
 from svc.web.settings import (
     SettingsSpec,
     as_dotted,
@@ -66,7 +67,7 @@ def includeme(config):
     policy = DestinationPolicy(allow=settings.allow, deny=settings.deny, ports=settings.ports, proxy=settings.proxy)
     resolver = settings.resolver()
     engine = settings.engine(settings)
-    user_agent = f"svc-fetch/{config.registry.svc_version}"
+    user_agent = f"svc-fetch/{assembly_of(config.registry).version}"
     config.provide("fetch_settings", settings)
     config.provide("fetch", FetchService(
         Fetcher(policy, resolver, engine, settings, user_agent),

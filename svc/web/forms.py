@@ -58,7 +58,7 @@ class Navigation:
             for mount in self.table.mounts:
                 if "auth" in mount.pieces:
                     return self.table.url(mount)
-        for name, prefix in self.request.registry.svc_pieces:
+        for name, prefix in self.request.svc_pieces:
             if name == "auth":
                 return self.request.script_name + prefix
         return None
