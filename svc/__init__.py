@@ -4,6 +4,7 @@ Every PasteDeploy app factory here is ``main`` with the piece list fixed, so
 ``use = egg:svc#urls`` mounts exactly the urls piece wherever the ini puts it.
 """
 from svc.config import configure
+from svc.web.assembly import assembly_of
 from svc.web.mounts import declared_access
 
 
@@ -11,12 +12,13 @@ def main(global_config, **settings):
     """Build the pieces named in ``svc.pieces``."""
     config = configure(settings, global_config)
     app = config.make_wsgi_app()
+    assembly = assembly_of(config.registry)
     # egg:svc#urlmap reads this to tell the index page which pieces each mount serves.
-    app.svc_pieces = tuple(name for name, _ in config.registry.svc_pieces)
+    app.svc_pieces = tuple(name for name, _ in assembly.pieces)
     # ... and which of its paths need which permission, so the index can say where to sign in.
     app.svc_access = declared_access(config.registry)
     # ... and egg:svc#ops which readiness checks its pieces contribute.
-    app.svc_readiness = tuple(config.registry.svc_readiness)
+    app.svc_readiness = tuple(assembly.readiness)
     return app
 
 

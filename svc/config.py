@@ -3,6 +3,7 @@ from typing import NamedTuple
 
 from pyramid.config import Configurator
 
+from svc.web.assembly import assembly_of
 from svc.web.settings import check_unknown_settings, parse_pieces, with_defaults
 
 
@@ -30,7 +31,8 @@ def configure(settings, global_config=None):
     config = Configurator(settings=settings)
     # Settings, problem+json errors, OpenAPI, templates and static assets: shared by every piece.
     config.include("svc.web")
-    if config.registry.settings["svc"].enforce_permissions:
+    assembly = assembly_of(config.registry)
+    if assembly.settings["svc"].enforce_permissions:
         # permission="..." on any piece's views, checked against the identity the auth filter found.
         config.include("svc.auth.policy")
     shared = len(pieces) > 1
@@ -39,7 +41,7 @@ def configure(settings, global_config=None):
         prefix = piece.prefix if shared else ""
         # Alone in an app a piece owns the root; beside others it gets its own prefix.
         config.include(piece.include, route_prefix=prefix or None)
-        config.registry.svc_pieces.append((name, prefix))
+        assembly.pieces.append((name, prefix))
     config.commit()
     check_unknown_settings(config.registry, PIECES)
     return config

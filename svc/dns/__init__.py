@@ -79,6 +79,8 @@ def includeme(config):
     config.add_subscriber(vary_on_accept, NewResponse)
     config.add_openapi(PATHS, SCHEMAS)
     config.scan("svc.dns.views")
+    # DnsError and AnswerTooLarge become problems in one exception view.
+    config.scan("svc.dns.problems")
 
 
 def vary_on_accept(event):

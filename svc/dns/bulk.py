@@ -4,8 +4,8 @@ import functools
 import io
 from collections import deque
 
-from svc.dns.lookup import LookupTimeout, NoWorkerInTime, finish_lookup, start_lookup
-from svc.web.problems import Problem, invalid_request
+from svc.dns.errors import DnsError, InvalidQuery, LookupTimeout, QueryTooLarge, UnsupportedContent
+from svc.dns.lookup import NoWorkerInTime, finish_lookup, start_lookup
 
 COLUMNS = ("name", "family", "address", "error")
 # Cells a spreadsheet would run as a formula (OWASP "CSV injection") get a leading quote.
@@ -21,27 +21,26 @@ def read_lines(request, max_lines, max_bytes):
     """
     declared = request.content_length
     if declared is not None and declared > max_bytes:
-        raise Problem(413, f"the body is {declared} bytes; at most {max_bytes}")
+        raise QueryTooLarge(f"the body is {declared} bytes; at most {max_bytes}")
     content_type = request.content_type
     if content_type == "multipart/form-data":
         data = _uploaded_file(request, max_bytes)
     elif content_type == "text/plain":
         data = request.body_file.read(max_bytes + 1)
     else:
-        raise Problem(
-            415,
+        raise UnsupportedContent(
             f"send names as text/plain or as the file field of multipart/form-data, "
             f"not {content_type or 'no content type'}",
-            headers={"Accept-Post": "text/plain, multipart/form-data"},
+            accepted="text/plain, multipart/form-data",
         )
     if len(data) > max_bytes:
-        raise Problem(413, f"the names are over {max_bytes} bytes")
+        raise QueryTooLarge(f"the names are over {max_bytes} bytes")
     lines = [line.strip() for line in data.splitlines()]
     lines = [line for line in lines if line and not line.startswith(b"#")]
     if not lines:
-        raise invalid_request("no names given: send one name per line")
+        raise InvalidQuery("no names given: send one name per line")
     if len(lines) > max_lines:
-        raise Problem(413, f"{len(lines)} names given; at most {max_lines} per request")
+        raise QueryTooLarge(f"{len(lines)} names given; at most {max_lines} per request")
     return lines
 
 
@@ -50,7 +49,7 @@ def _uploaded_file(request, max_bytes):
     form = request.POST  # a body that does not parse is svc's request's 400
     fields = [form.get(name) for name in ("file", "names")]
     if all(field is None for field in fields):
-        raise invalid_request("the form has no file field and no names field; upload the names as file")
+        raise InvalidQuery("the form has no file field and no names field; upload the names as file")
     data = b""
     for field in fields:
         data = _field_bytes(field, max_bytes)
@@ -123,8 +122,8 @@ def _start(lookup, line, family, strict, share, until):
         return (name, start_lookup(lookup, name, family, strict, submit), None)
     except NoWorkerInTime:
         return None
-    except Problem as exc:
-        return (name, None, exc.detail)
+    except DnsError as exc:
+        return (name, None, str(exc))
 
 
 def _shown(line):
@@ -143,9 +142,9 @@ def _finish(lookup, item, family, strict, until, timeout):
     try:
         result = finish_lookup(lookup, started, family, strict, until)
     except LookupTimeout as exc:
-        return _row((name, "", "", timeout if lookup.clock() >= until else exc.detail))
-    except Problem as exc:
-        return _row((name, "", "", exc.detail))
+        return _row((name, "", "", timeout if lookup.clock() >= until else str(exc)))
+    except DnsError as exc:
+        return _row((name, "", "", str(exc)))
     return _row((name, result["family"], result["address"], ""))
 
 

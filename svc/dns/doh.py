@@ -13,10 +13,10 @@ import dns.message
 import dns.opcode
 
 from svc.dns.cache import ENTRY_OVERHEAD
+from svc.dns.errors import InvalidQuery, QueryTooLarge, UnsupportedContent
 from svc.dns.names import REFUSED_TYPES
 from svc.dns.resolver import Question, servfail
 from svc.dns.upstream import MAX_MESSAGE, AnswerTooLarge
-from svc.web.problems import Problem, invalid_request
 
 DNS_MESSAGE = "application/dns-message"
 DNS_JSON = "application/dns-json"
@@ -26,18 +26,18 @@ _BASE64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 def too_large(size):
-    return Problem(413, f"the DNS message is {size} bytes; at most {MAX_MESSAGE}", slug="request-too-large")
+    return QueryTooLarge(f"the DNS message is {size} bytes; at most {MAX_MESSAGE}")
 
 
 def decode_dns_param(value):
     """The DNS message in a GET's ``dns`` parameter: base64url without padding (RFC 8484 4.1)."""
     if not _BASE64URL.match(value):
-        raise invalid_request(
+        raise InvalidQuery(
             "dns is not base64url without padding: use only A-Z a-z 0-9 - _ (no +, / or =)",
             parameter="dns",
         )
     if len(value) % 4 == 1:
-        raise invalid_request(f"dns is not valid base64url: {len(value)} characters", parameter="dns")
+        raise InvalidQuery(f"dns is not valid base64url: {len(value)} characters", parameter="dns")
     size = len(value) * 3 // 4
     if size > MAX_MESSAGE:
         raise too_large(size)
@@ -56,10 +56,9 @@ def read_post_body(request):
     whatever the header says.
     """
     if request.content_type != DNS_MESSAGE:
-        raise Problem(
-            415,
+        raise UnsupportedContent(
             f"POST a DNS message as {DNS_MESSAGE}, not {request.content_type or 'no content type'}",
-            headers={"Accept-Post": DNS_MESSAGE},
+            accepted=DNS_MESSAGE,
         )
     declared = request.content_length
     if declared is not None and declared > MAX_MESSAGE:
@@ -71,28 +70,28 @@ def read_post_body(request):
 
 
 def parse_query(wire):
-    """A standard query with one question, or a 400 saying what is wrong with ``wire``."""
+    """A standard query with one question, or InvalidQuery saying what is wrong with ``wire``."""
     if not wire:
-        raise invalid_request("the DNS message is empty")
+        raise InvalidQuery("the DNS message is empty")
     if len(wire) < HEADER_LENGTH:
-        raise invalid_request(
+        raise InvalidQuery(
             f"the DNS message is {len(wire)} bytes, shorter than the {HEADER_LENGTH}-byte header"
         )
     flags, qdcount = struct.unpack("!H H", wire[2:6])
     if flags & dns.flags.QR:
-        raise invalid_request("the DNS message is a response (QR set), not a query")
+        raise InvalidQuery("the DNS message is a response (QR set), not a query")
     opcode = dns.opcode.from_flags(flags)
     if opcode != dns.opcode.QUERY:
-        raise invalid_request(f"opcode {dns.opcode.to_text(opcode)} is not served; only QUERY is")
+        raise InvalidQuery(f"opcode {dns.opcode.to_text(opcode)} is not served; only QUERY is")
     if qdcount != 1:
-        raise invalid_request(f"the DNS message has {qdcount} questions; a query has exactly one")
+        raise InvalidQuery(f"the DNS message has {qdcount} questions; a query has exactly one")
     try:
         query = dns.message.from_wire(wire)
     except (dns.exception.DNSException, ValueError, UnicodeError) as exc:
-        raise invalid_request(f"the DNS message is malformed: {exc or type(exc).__name__}") from None
+        raise InvalidQuery(f"the DNS message is malformed: {exc or type(exc).__name__}") from None
     rdtype = query.question[0].rdtype
     if rdtype in REFUSED_TYPES:
-        raise invalid_request(f"{rdtype.name} is a meta type that is not resolved here")
+        raise InvalidQuery(f"{rdtype.name} is a meta type that is not resolved here")
     return query
 
 

@@ -6,7 +6,6 @@ from svc.dns.names import query_name, query_type
 from svc.dns.resolver import Question
 from svc.dns.upstream import AnswerTooLarge
 from svc.web.params import flag, one_value
-from svc.web.problems import Problem
 
 def question_from_params(params):
     """The question of ``?name=&type=&cd=&do=``; type defaults to A."""
@@ -29,10 +28,10 @@ def _records(section):
 def answer_json(question, answer, recursion_desired=True):
     """``answer`` to ``question`` as JSON; empty sections are left out, as Google does.
 
-    An answer too large for one DNS message is a 502: an upstream that sends one broke the protocol.
+    An answer too large for one DNS message raises AnswerTooLarge: an upstream that sends one broke the protocol.
     """
     if isinstance(answer.error, AnswerTooLarge):
-        raise Problem(502, str(answer.error), slug="answer-too-large", title="Answer too large")
+        raise AnswerTooLarge(str(answer.error))
     message = answer.message
     body = {
         "Status": message.rcode(),

@@ -3,7 +3,7 @@
 A lookup backend is named by the ``svc.dns.lookup_backend`` setting: a factory called once with
 the piece's ``DNSResolver``, returning ``lookup(name, family) -> [(family, address), ...]`` in
 resolver order. ``family`` is ``socket.AF_UNSPEC``, ``AF_INET`` or ``AF_INET6``. A backend
-signals failure the way getaddrinfo does (``socket.gaierror``) or with a ``Problem``.
+signals failure the way getaddrinfo does (``socket.gaierror``) or with a ``DnsError``.
 """
 import socket
 import threading
@@ -16,45 +16,15 @@ import dns.rcode
 import dns.rdatatype
 import dns.reversename
 
+from svc.dns.errors import InvalidQuery, LookupBusy, LookupFailed, LookupTimeout, NameNotFound
 from svc.dns.names import parse_host, parse_ip
 from svc.dns.resolver import Question
 from svc.dns.upstream import UpstreamTimeout
 from svc.web.getaddrinfo import DeadlinePassed, getaddrinfo_addresses, result_within
-from svc.web.problems import Problem, invalid_request
 
 FAMILIES = {"4": socket.AF_INET, "6": socket.AF_INET6, "any": socket.AF_UNSPEC}
 FAMILY_NUMBERS = {socket.AF_INET: 4, socket.AF_INET6: 6}
 _NO_ADDRESS = {socket.AF_INET: "no IPv4 address", socket.AF_INET6: "no IPv6 address", socket.AF_UNSPEC: "no address"}
-
-
-class NameNotFound(Problem):
-    def __init__(self, name, detail=None):
-        super().__init__(
-            404, detail or f"{name} has no address", slug="name-not-found", title="Name not found", name=name
-        )
-
-
-class LookupTimeout(Problem):
-    def __init__(self, name, detail):
-        super().__init__(504, detail, slug="resolver-timeout", title="Resolver timeout", name=name)
-
-
-class LookupBusy(Problem):
-    def __init__(self, seconds):
-        super().__init__(
-            503,
-            f"every lookup worker stayed busy for {seconds:g} s; try again later",
-            slug="resolver-busy",
-            title="Resolver busy",
-            headers={"Retry-After": "1"},
-        )
-
-
-class LookupFailed(Problem):
-    def __init__(self, name, reason):
-        super().__init__(
-            502, f"the resolver failed for {name}: {reason}", slug="resolver-failure", title="Resolver failure"
-        )
 
 
 class SystemLookup:
@@ -152,7 +122,7 @@ class HostLookup:
         """The de-duplicated addresses ``future`` gives for ``name``, in resolver order.
 
         Waits at most until ``timeout`` seconds after ``started``, and never past ``until``
-        (both readings of ``clock``); failures are Problems: 404 for no such name, 502, 503 and 504.
+        (both readings of ``clock``); failures are DnsErrors: NameNotFound, LookupTimeout, LookupFailed.
         """
         deadline = started + self.timeout if until is None else min(started + self.timeout, until)
         try:
@@ -160,9 +130,9 @@ class HostLookup:
         except DeadlinePassed:
             raise LookupTimeout(name, f"no answer for {name} within {self.timeout:g} s") from None
         except socket.gaierror as exc:
-            raise _gaierror_problem(name, exc) from None
+            raise _gaierror_error(name, exc) from None
         except UnicodeError as exc:  # getaddrinfo's own IDNA 2003 codec refusing a name
-            raise invalid_request(f"host is not a valid name: {exc}") from None
+            raise InvalidQuery(f"host is not a valid name: {exc}") from None
         seen = dict.fromkeys(
             Address(address, FAMILY_NUMBERS[af]) for af, address in results if af in FAMILY_NUMBERS
         )
@@ -200,7 +170,7 @@ def _release(semaphores):
         semaphore.release()
 
 
-def _gaierror_problem(name, exc):
+def _gaierror_error(name, exc):
     code = exc.args[0] if exc.args else None
     reason = exc.args[1] if len(exc.args) > 1 else str(exc)
     if code in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None), getattr(socket, "EAI_ADDRFAMILY", None)):
@@ -214,7 +184,7 @@ def parse_family(value):
     try:
         return FAMILIES[value.strip().lower()]
     except KeyError:
-        raise invalid_request(f"family {value!r} is not one of 4, 6, any", parameter="family") from None
+        raise InvalidQuery(f"family {value!r} is not one of 4, 6, any", parameter="family") from None
 
 
 @dataclass(frozen=True)
@@ -227,7 +197,7 @@ class PendingLookup:
 
 
 def start_lookup(lookup, raw_host, family=socket.AF_UNSPEC, strict=False, submit=None):
-    """Parse ``raw_host`` (400 when malformed) and hand it to a lookup worker through ``submit``
+    """Parse ``raw_host`` (InvalidQuery when malformed) and hand it to a lookup worker through ``submit``
     (``lookup.submit`` unless a bulk gives its share's)."""
     host = parse_host(raw_host)
     if host.ip is not None:
@@ -267,10 +237,10 @@ def lookup_host(lookup, raw_host, family=socket.AF_UNSPEC, strict=False):
 def reverse_names(resolver, raw_ip):
     """The PTR names of an IPv4 or IPv6 address, through the piece's nameservers and cache."""
     if "\x00" in raw_ip:
-        raise invalid_request("ip contains a NUL byte", parameter="ip")
+        raise InvalidQuery("ip contains a NUL byte", parameter="ip")
     ip = parse_ip(raw_ip.strip())
     if ip is None:
-        raise invalid_request(f"ip {raw_ip!r} is not an IPv4 or IPv6 address", parameter="ip")
+        raise InvalidQuery(f"ip {raw_ip!r} is not an IPv4 or IPv6 address", parameter="ip")
     address = str(ip).partition("%")[0]  # a zone id is local to this host, not part of DNS
     ptr_name = dns.reversename.from_address(address)
     answer = resolver.resolve(Question(ptr_name, dns.rdatatype.PTR))

@@ -8,8 +8,8 @@ import dns.exception
 import dns.name
 import dns.rdatatype
 
+from svc.dns.errors import InvalidQuery
 from svc.web.hosts import InvalidHostName, check_lengths, host_name, idna_encode
-from svc.web.problems import invalid_request
 
 # Meta types that are not questions a resolver answers (zone transfers, EDNS, TSIG...).
 REFUSED_TYPES = frozenset(
@@ -49,16 +49,16 @@ def parse_host(value, parameter="host"):
         hostname = parts.hostname
         parts.port  # raises for a port that is not a number in 0..65535
     except ValueError as exc:
-        raise invalid_request(f"{parameter} is not a valid host or URL: {exc}", parameter=parameter) from None
+        raise InvalidQuery(f"{parameter} is not a valid host or URL: {exc}", parameter=parameter) from None
     if not hostname:
-        raise invalid_request(f"{parameter} names no host: {value!r}", parameter=parameter)
+        raise InvalidQuery(f"{parameter} names no host: {value!r}", parameter=parameter)
     ip = parse_ip(hostname)
     if ip is not None:
         return Host(str(ip), ip)
     try:
         return Host(host_name(hostname))
     except InvalidHostName as exc:
-        raise invalid_request(f"{parameter} {exc}", parameter=parameter) from None
+        raise InvalidQuery(f"{parameter} {exc}", parameter=parameter) from None
 
 
 def parse_ip(text):
@@ -77,16 +77,16 @@ def query_name(value, parameter="name"):
     if text == ".":
         return dns.name.root
     if any(ch.isspace() for ch in text):
-        raise invalid_request(f"{parameter} contains white space", parameter=parameter)
+        raise InvalidQuery(f"{parameter} contains white space", parameter=parameter)
     try:
         ascii_text = idna_encode(text)
         check_lengths(ascii_text.rstrip("."))
     except InvalidHostName as exc:
-        raise invalid_request(f"{parameter} {exc}", parameter=parameter) from None
+        raise InvalidQuery(f"{parameter} {exc}", parameter=parameter) from None
     try:
         return dns.name.from_text(ascii_text)
     except dns.exception.DNSException as exc:
-        raise invalid_request(f"{parameter} is not a valid DNS name: {exc}", parameter=parameter) from None
+        raise InvalidQuery(f"{parameter} is not a valid DNS name: {exc}", parameter=parameter) from None
 
 
 def query_type(value, parameter="type"):
@@ -97,12 +97,12 @@ def query_type(value, parameter="type"):
         if rdtype == dns.rdatatype.NONE:
             raise ValueError("type 0 is reserved")
     except (ValueError, dns.exception.DNSException):
-        raise invalid_request(
+        raise InvalidQuery(
             f"{parameter} {value!r} is not a record type (a name such as AAAA, or a number 1..65535)",
             parameter=parameter,
         ) from None
     if rdtype in REFUSED_TYPES:
-        raise invalid_request(
+        raise InvalidQuery(
             f"{parameter} {dns.rdatatype.to_text(rdtype)} is a meta type that is not resolved here",
             parameter=parameter,
         )
@@ -112,9 +112,9 @@ def query_type(value, parameter="type"):
 def _check_text(value, parameter):
     """Refuse NUL and other control characters, which urlsplit would silently drop or keep."""
     if "\x00" in value:
-        raise invalid_request(f"{parameter} contains a NUL byte", parameter=parameter)
+        raise InvalidQuery(f"{parameter} contains a NUL byte", parameter=parameter)
     if not value.strip():
-        raise invalid_request(f"{parameter} is empty", parameter=parameter)
+        raise InvalidQuery(f"{parameter} is empty", parameter=parameter)
     if _CONTROL.search(value.strip()):
-        raise invalid_request(f"{parameter} contains a control character", parameter=parameter)
+        raise InvalidQuery(f"{parameter} contains a control character", parameter=parameter)
     return value

@@ -19,9 +19,11 @@ from svc.dns.doh import (
     reply_key,
     reply_wire,
 )
+from svc.dns.errors import DnsError
 from svc.dns.jsonformat import answer_json, question_from_params
 from svc.dns.lookup import lookup_host, parse_family, reverse_names
 from svc.dns.metrics import BULK_NAMES, DOH_QUERIES
+from svc.dns.problems import problem_of
 from svc.web.negotiation import wants_html
 from svc.web.forms import form_page, form_problem
 from svc.web.params import flag, one_param, query
@@ -118,11 +120,12 @@ def bulk(request):
         family = parse_family(_option(request, "family", "any"))
         strict = flag(_option(request, "strict", "false"), "strict")
         lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
-    except Problem as exc:
+    except (Problem, DnsError) as exc:
         if not wants_html(request):
             raise
         # The bulk form's mistake shows on the form's page, with its status.
-        return render_to_response("dns.jinja2", _page_helpers(form_problem(request, exc)), request, response=request.response)
+        problem = exc if isinstance(exc, Problem) else problem_of(exc)
+        return render_to_response("dns.jinja2", _page_helpers(form_problem(request, problem)), request, response=request.response)
     BULK_NAMES.labels("strict" if strict else "lenient").inc(len(lines))
     rows = csv_rows(
         request.dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
@@ -133,7 +136,7 @@ def bulk(request):
 @view_config(route_name="dns.page", request_method="GET", renderer="dns.jinja2", permission="dns")
 def page(request):
     """The forms for people; they show the same results and errors as the API."""
-    return _page_helpers(form_page(request, [("host", lookup), ("ip", reverse), ("name", resolve)]))
+    return _page_helpers(form_page(request, [("host", lookup), ("ip", reverse), ("name", resolve)], problem_of))
 
 
 def _page_helpers(values):

@@ -6,12 +6,15 @@ from pyramid.security import NO_PERMISSION_REQUIRED
 
 from svc.fetch import views
 from svc.fetch.cors import add_cors_headers, as_origins
+from svc.fetch.errors import FetchError
 from svc.fetch.fetcher import Fetcher
 from svc.fetch.guard import DestinationPolicy, as_ports, as_proxy, as_rules
 from svc.fetch.headers import DEFAULT_STRIPPED, ResponseFilter
 from svc.fetch.loops import LoopGuard, deployment_mark
 from svc.fetch.openapi import PATHS, SCHEMAS
+from svc.fetch.problems import fetch_error
 from svc.fetch.slots import CallerSlots
+from svc.web.assembly import assembly_of
 from svc.web.settings import (
     SettingsSpec,
     as_dotted,
@@ -64,7 +67,7 @@ def includeme(config):
     policy = DestinationPolicy(allow=settings.allow, deny=settings.deny, ports=settings.ports, proxy=settings.proxy)
     resolver = settings.resolver()
     engine = settings.engine(settings)
-    user_agent = f"svc-fetch/{config.registry.svc_version}"
+    user_agent = f"svc-fetch/{assembly_of(config.registry).version}"
     config.provide("fetch_settings", settings)
     config.provide("fetch", FetchService(
         Fetcher(policy, resolver, engine, settings, user_agent),
@@ -80,6 +83,8 @@ def includeme(config):
         # Only then: any subscriber makes Pyramid notify every event of every request.
         config.add_subscriber(add_cors_headers, NewResponse)
     config.add_openapi(PATHS, SCHEMAS)
+    # FetchError and its kinds become problems in one exception view.
+    config.add_exception_view(fetch_error, context=FetchError)
     # A route's views are tried in the order they are added: the preflight's comes last.
     config.add_view(
         views.fetch_root, route_name="fetch.root", request_method=("GET", "HEAD", "POST"), renderer="json",

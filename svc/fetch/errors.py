@@ -1,62 +1,63 @@
-"""The fetch piece's own errors: each a Problem with its own type, and a class to catch.
+"""The fetch piece's own errors: classes to catch, free of HTTP; svc/fetch/problems.py maps them.
 
 An upstream's 4xx or 5xx is not among them: it is passed through or reported.
+``str(error)`` is the sentence a caller reads.
 """
-from svc.web.problems import Problem
 
 
-class FetchError(Problem):
-    status = 502
-    slug = "bad-gateway"
-    title = "Bad gateway"
+class FetchError(Exception):
+    """Anything the fetch piece refuses or fails at."""
 
-    def __init__(self, detail, **extensions):
-        super().__init__(type(self).status, detail, slug=type(self).slug, title=type(self).title, **extensions)
+    redirects = None  # the redirects followed before the error, when there were any
+
+
+class InvalidFetchRequest(FetchError):
+    """What the caller asked for cannot be fetched as asked; ``parameter`` names the culprit."""
+
+    def __init__(self, detail, parameter=None):
+        super().__init__(detail)
+        self.parameter = parameter
+
+
+class RequestTooLarge(FetchError):
+    """The body to send is over svc.fetch.max_request_size."""
 
 
 class DestinationBlocked(FetchError):
-    status, slug, title = 403, "destination-blocked", "Destination blocked"
+    pass
 
 
 class DnsFailure(FetchError):
-    status, slug, title = 502, "dns-failure", "DNS lookup failed"
+    pass
 
 
 class UpstreamUnreachable(FetchError):
     """No connection, or the upstream broke HTTP or the connection mid-response."""
 
-    status, slug, title = 502, "upstream-unreachable", "Upstream unreachable"
-
 
 class TlsError(FetchError):
-    status, slug, title = 502, "tls-error", "TLS error"
+    pass
 
 
 class ResponseTooLarge(FetchError):
-    status, slug, title = 502, "response-too-large", "Upstream response too large"
+    pass
 
 
 class TooManyRedirects(FetchError):
-    status, slug, title = 502, "too-many-redirects", "Too many redirects"
+    pass
 
 
 class UpstreamTimeout(FetchError):
-    status, slug, title = 504, "upstream-timeout", "Upstream timeout"
+    pass
 
 
 class FetchLoop(FetchError):
     """The request already passed through this svc deployment: it was fetched by svc itself."""
 
-    status, slug, title = 508, "fetch-loop", "Loop detected"
-
 
 class TooManyFetches(FetchError):
     """The caller already holds svc.fetch.max_concurrent_per_user fetches in this process."""
 
-    status, slug, title = 429, "too-many-fetches", "Too many fetches at once"
-
-
-ALL = (
-    DestinationBlocked, DnsFailure, UpstreamUnreachable, TlsError,
-    ResponseTooLarge, TooManyRedirects, UpstreamTimeout, FetchLoop, TooManyFetches,
-)
+    def __init__(self, detail, retry_after):
+        super().__init__(detail)
+        self.retry_after = retry_after  # seconds until a slot is likely free

@@ -38,14 +38,14 @@ class Fetcher:
         """Send ``request`` (a FetchRequest) with ``via`` as its Via (svc's loop mark); return a
         Fetched whose body is still unread.
 
-        An error after a redirect carries the redirects followed, as the problem's ``redirects``.
+        An error after a redirect carries the redirects followed, as its ``redirects``.
         """
         redirects = []
         try:
             return self._follow(request, via, redirects)
         except errors.FetchError as exc:
-            if redirects:
-                exc.extensions.setdefault("redirects", redirects)
+            if redirects and exc.redirects is None:
+                exc.redirects = redirects
             raise
 
     def _follow(self, request, via, redirects):

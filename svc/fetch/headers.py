@@ -1,7 +1,7 @@
 """Header rules: what the caller may send upstream, and what comes back from it."""
 import re
 
-from svc.web.problems import invalid_request
+from svc.fetch.errors import InvalidFetchRequest
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _FORBIDDEN_VALUE = re.compile(r"[\x00\r\n]")
@@ -44,28 +44,28 @@ def caller_headers(value, max_size):
     if value is None:
         return []
     if not isinstance(value, dict):
-        raise invalid_request("headers must be an object of names to strings or lists of strings")
+        raise InvalidFetchRequest("headers must be an object of names to strings or lists of strings")
     pairs = []
     for name, values in value.items():
         if not _TOKEN.match(name):
-            raise invalid_request(f"header name {name!r} is not a valid HTTP token")
+            raise InvalidFetchRequest(f"header name {name!r} is not a valid HTTP token")
         if isinstance(values, str):
             values = [values]
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise invalid_request(f"header {name} must be a string or a list of strings")
+            raise InvalidFetchRequest(f"header {name} must be a string or a list of strings")
         lowered = name.lower()
         why = _REFUSED.get(lowered) or next(
             (why for prefix, why in _REFUSED_PREFIXES.items() if lowered.startswith(prefix)), None
         )
         if why:
-            raise invalid_request(f"header {name} cannot be sent: {why}")
+            raise InvalidFetchRequest(f"header {name} cannot be sent: {why}")
         for text in values:
             if _FORBIDDEN_VALUE.search(text):
-                raise invalid_request(f"header {name} contains CR, LF or NUL")
+                raise InvalidFetchRequest(f"header {name} contains CR, LF or NUL")
             pairs.append((name, text.strip(" \t")))
     size = sum(len(n) + len(v.encode("utf-8")) + 4 for n, v in pairs)
     if size > max_size:
-        raise invalid_request(f"the headers add up to {size} bytes; at most {max_size} are accepted")
+        raise InvalidFetchRequest(f"the headers add up to {size} bytes; at most {max_size} are accepted")
     return pairs
 
 

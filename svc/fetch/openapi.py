@@ -1,9 +1,9 @@
 """OpenAPI paths of the fetch piece, relative to its mount."""
-from svc.fetch import errors
+from svc.fetch.problems import PROBLEMS
 from svc.fetch.request import METHODS
 from svc.web.openapi import query_param
 
-_PROBLEMS = ", ".join(f"{e.slug} ({e.status})" for e in errors.ALL)
+_PROBLEMS = ", ".join(f"{slug} ({status})" for status, slug, _ in PROBLEMS.values())
 _PASSED_THROUGH = {
     "description": (
         "The upstream's answer passed through: its status (4xx and 5xx included), its headers "

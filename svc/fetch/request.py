@@ -5,9 +5,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlencode
 
+from svc.fetch.errors import InvalidFetchRequest, RequestTooLarge
 from svc.fetch.headers import caller_headers, has
 from svc.fetch.target import BadTarget, parse_target
-from svc.web.problems import Problem, invalid_request
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MEMBERS = (
@@ -36,17 +36,17 @@ class FetchRequest:
     envelope: bool = False
 
 
-def target_or_400(url, settings, name="url"):
+def checked_target(url, settings, name="url"):
     try:
         return parse_target(url, settings.max_url_length)
     except BadTarget as exc:
-        raise invalid_request(f"{name}: {exc}", parameter=name) from None
+        raise InvalidFetchRequest(f"{name}: {exc}", parameter=name) from None
 
 
 def passthrough_request(url, method, settings, envelope=False):
     """The GET (or HEAD) forms: the URL alone, nothing of the caller's request forwarded."""
     return FetchRequest(
-        target=target_or_400(url, settings),
+        target=checked_target(url, settings),
         timeouts=Timeouts(settings.connect_timeout, settings.read_timeout, settings.total_timeout),
         max_redirects=settings.max_redirects,
         method=method,
@@ -75,27 +75,27 @@ def path_form_url(decoded_url, environ, query_string):
 
 
 def json_request(doc, settings):
-    """Parse the POST body (already JSON-decoded) into a FetchRequest; 400 for anything wrong."""
+    """Parse the POST body (already JSON-decoded) into a FetchRequest; InvalidFetchRequest for anything wrong."""
     if not isinstance(doc, dict):
-        raise invalid_request("the body must be a JSON object with at least a url")
+        raise InvalidFetchRequest("the body must be a JSON object with at least a url")
     unknown = sorted(set(doc) - set(MEMBERS))
     if unknown:
-        raise invalid_request(f"unknown member {unknown[0]!r}; known members: {', '.join(MEMBERS)}")
+        raise InvalidFetchRequest(f"unknown member {unknown[0]!r}; known members: {', '.join(MEMBERS)}")
     url = doc.get("url")
     if not isinstance(url, str):
-        raise invalid_request("url is required and must be a string", parameter="url")
+        raise InvalidFetchRequest("url is required and must be a string", parameter="url")
     method = doc.get("method", "GET")
     if not isinstance(method, str) or method.upper() not in METHODS:
-        raise invalid_request(f"method must be one of {', '.join(METHODS)}", parameter="method")
+        raise InvalidFetchRequest(f"method must be one of {', '.join(METHODS)}", parameter="method")
     method = method.upper()
     headers = caller_headers(doc.get("headers"), settings.max_header_size)
     body, content_type = _body(doc, settings)
     if body is not None and method == "HEAD":
-        raise invalid_request("a HEAD request cannot carry data or json")
+        raise InvalidFetchRequest("a HEAD request cannot carry data or json")
     if content_type and not has(headers, "Content-Type"):
         headers.append(("Content-Type", content_type))
     return FetchRequest(
-        target=target_or_400(url, settings),
+        target=checked_target(url, settings),
         timeouts=_timeouts(doc.get("timeout"), settings),
         max_redirects=_max_redirects(doc.get("max_redirects"), settings),
         method=method,
@@ -109,14 +109,14 @@ def json_request(doc, settings):
 def _flag(doc, name, default):
     value = doc.get(name, default)
     if not isinstance(value, bool):
-        raise invalid_request(f"{name} must be true or false", parameter=name)
+        raise InvalidFetchRequest(f"{name} must be true or false", parameter=name)
     return value
 
 
 def _body(doc, settings):
     """The bytes to send and their default Content-Type, from ``data`` or ``json``."""
     if "data" in doc and "json" in doc:
-        raise invalid_request("give data or json, not both")
+        raise InvalidFetchRequest("give data or json, not both")
     if "json" in doc:
         body = json.dumps(doc["json"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         content_type = "application/json"
@@ -129,15 +129,11 @@ def _body(doc, settings):
         elif isinstance(data, list) and all(isinstance(p, list) and len(p) == 2 for p in data):
             body, content_type = _form(data), "application/x-www-form-urlencoded"
         else:
-            raise invalid_request("data must be a string, an object, or a list of [key, value] pairs")
+            raise InvalidFetchRequest("data must be a string, an object, or a list of [key, value] pairs")
     else:
         return None, None
     if len(body) > settings.max_request_size:
-        raise Problem(
-            413,
-            f"the body to send is {len(body)} bytes; at most {settings.max_request_size} are accepted",
-            slug="request-too-large",
-        )
+        raise RequestTooLarge(f"the body to send is {len(body)} bytes; at most {settings.max_request_size} are accepted")
     return body, content_type
 
 
@@ -145,15 +141,15 @@ def _form(pairs):
     pairs = [tuple(pair) for pair in pairs]
     for key, value in pairs:
         if not isinstance(key, str) or not isinstance(value, str):
-            raise invalid_request("form data keys and values must be strings")
+            raise InvalidFetchRequest("form data keys and values must be strings")
     return urlencode(pairs).encode("ascii")
 
 
 def _seconds(value, name, maximum):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise invalid_request(f"{name} must be a number of seconds above 0", parameter="timeout")
+        raise InvalidFetchRequest(f"{name} must be a number of seconds above 0", parameter="timeout")
     if value > maximum:
-        raise invalid_request(f"{name} must be at most {maximum:g} seconds here", parameter="timeout")
+        raise InvalidFetchRequest(f"{name} must be at most {maximum:g} seconds here", parameter="timeout")
     return float(value)
 
 
@@ -165,7 +161,7 @@ def _timeouts(value, settings):
     if isinstance(value, dict):
         unknown = sorted(set(value) - {"connect", "read", "total"})
         if unknown:
-            raise invalid_request(f"timeout has no member {unknown[0]!r}; use connect, read and total")
+            raise InvalidFetchRequest(f"timeout has no member {unknown[0]!r}; use connect, read and total")
         return Timeouts(
             _seconds(value.get("connect", connect), "timeout.connect", connect),
             _seconds(value.get("read", read), "timeout.read", read),
@@ -179,7 +175,7 @@ def _max_redirects(value, settings):
     if value is None:
         return settings.max_redirects
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= settings.max_redirects:
-        raise invalid_request(
+        raise InvalidFetchRequest(
             f"max_redirects must be an integer from 0 to {settings.max_redirects}", parameter="max_redirects"
         )
     return value

@@ -27,7 +27,7 @@ class CallerSlots:
             if held >= self.limit:
                 raise errors.TooManyFetches(
                     f"you have {held} fetches running, the most one caller may have at once; retry when one ends",
-                    headers={"Retry-After": str(RETRY_AFTER)},
+                    retry_after=RETRY_AFTER,
                 )
             self._held[caller] = held + 1
         given_back = []

@@ -4,6 +4,7 @@ from pyramid.renderers import render_to_response
 from svc.fetch.cors import preflight
 from svc.fetch.envelope import envelope
 from svc.fetch.passthrough import passthrough_response
+from svc.fetch.problems import problem_of
 from svc.fetch.request import json_request, passthrough_request, path_form_url
 from svc.fetch.slots import SlotHoldingBody
 from svc.web import RELAYED_KEY
@@ -108,7 +109,7 @@ def inspect(request):
 
 def page(request):
     """The form for people: it shows the envelope of the same fetch logic, or the problem."""
-    return form_page(request, [("inspect", inspect)])
+    return form_page(request, [("inspect", inspect)], problem_of)
 
 
 def preflight_root(request):

@@ -39,7 +39,7 @@ def mount_rows(request):
     if table is None:  # not under egg:svc#urlmap: list the pieces of this app only
         return [
             _row(request.script_name + prefix, (name,), declared_access(request.registry))
-            for name, prefix in request.registry.svc_pieces
+            for name, prefix in request.svc_pieces
         ]
     return [_row(table.url(m), m.pieces, m.access, m.domain) for m in table.mounts]
 

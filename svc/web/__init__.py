@@ -2,6 +2,7 @@
 the OpenAPI document and the static assets."""
 from importlib.metadata import PackageNotFoundError, version
 
+from svc.web.assembly import Assembly
 from svc.web.health import add_readiness_check
 from svc.web.settings import SettingsSpec, as_bool, as_list, read_settings
 
@@ -24,15 +25,15 @@ def provide(config, name, value):
 
 def includeme(config):
     config.add_directive("provide", provide)
-    registry = config.registry
-    registry.svc_setting_specs = {}
-    registry.svc_pieces = []
-    registry.svc_readiness = []
     try:
-        registry.svc_version = version("svc")
+        svc_version = version("svc")
     except PackageNotFoundError:  # running from a tree that was never installed
-        registry.svc_version = "0"
-    read_settings(config, SETTINGS)
+        svc_version = "0"
+    assembly = config.registry.svc_assembly = Assembly(svc_version)
+    # request.svc_settings: this namespace's parsed settings (debug, pieces, enforce_permissions).
+    config.provide("svc_settings", read_settings(config, SETTINGS))
+    # request.svc_pieces: (name, prefix) of the app's pieces, listed as configure() includes them.
+    config.provide("svc_pieces", assembly.pieces)
     config.include("svc.web.request")
     config.include("pyramid_jinja2")
     config.add_jinja2_search_path("svc:templates")

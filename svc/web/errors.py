@@ -9,6 +9,7 @@ from pyramid.httpexceptions import HTTPException, HTTPForbidden
 from pyramid.renderers import render_to_response
 from pyramid.security import NO_PERMISSION_REQUIRED
 
+from svc.web.assembly import assembly_of
 from svc.web.negotiation import wants_html
 from svc.web.problems import Problem, problem_json_response, status_problem
 
@@ -84,10 +85,10 @@ def route_rules(request):
 
 def declared_route_rules(registry):
     """Route name -> RouteRules, for every route of the app."""
-    table = getattr(registry, "svc_route_rules", None)
-    if table is None:
-        table = registry.svc_route_rules = _route_rules(registry)
-    return table
+    assembly = assembly_of(registry)
+    if assembly.route_rules is None:
+        assembly.route_rules = _route_rules(registry)
+    return assembly.route_rules
 
 
 def _route_rules(registry):
@@ -127,7 +128,7 @@ def unhandled_view(exc, request):
         slug="internal-error",
         incident=incident,
     )
-    debug = request.registry.settings["svc"].debug
+    debug = request.svc_settings.debug
     return render_problem(request, problem, traceback_text=text if debug else None)
 
 

@@ -7,11 +7,12 @@ from svc.web.params import query
 from svc.web.problems import Problem
 
 
-def form_page(request, actions):
+def form_page(request, actions, problem_of=None):
     """Run the first of ``actions`` (query parameter, view) whose parameter the form sent.
 
-    A Problem shows on the page, with its status, instead of as problem+json. ``action`` is
-    the parameter that chose the view, so the page knows how to show its result.
+    A Problem, or a piece's own error that its ``problem_of`` maps to one, shows on the page,
+    with its status, instead of as problem+json. ``action`` is the parameter that chose the
+    view, so the page knows how to show its result.
     """
     values = {}
     try:
@@ -19,8 +20,11 @@ def form_page(request, actions):
         for parameter, view in actions:
             if parameter in values:
                 return {"result": view(request), "error": None, "values": values, "action": parameter}
-    except Problem as exc:
-        return form_problem(request, exc, values)
+    except Exception as exc:
+        problem = exc if isinstance(exc, Problem) else problem_of(exc) if problem_of else None
+        if problem is None:
+            raise
+        return form_problem(request, problem, values)
     return {"result": None, "error": None, "values": values, "action": None}
 
 
@@ -54,7 +58,7 @@ class Navigation:
             for mount in self.table.mounts:
                 if "auth" in mount.pieces:
                     return self.table.url(mount)
-        for name, prefix in self.request.registry.svc_pieces:
+        for name, prefix in self.request.svc_pieces:
             if name == "auth":
                 return self.request.script_name + prefix
         return None

@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Callable
 
+from svc.web.assembly import assembly_of
+
 # A credential inside a URL (scheme://user:password@host), never shown in an answer.
 _URL_CREDENTIALS = re.compile(r"(\w+://)[^/@\s]*@")
 
@@ -28,7 +30,7 @@ class ReadinessCheck:
 
 
 def add_readiness_check(config, name, probe, required=True):
-    config.registry.svc_readiness.append(ReadinessCheck(name, probe, required))
+    assembly_of(config.registry).readiness.append(ReadinessCheck(name, probe, required))
 
 
 def checks_below(app):

@@ -1,6 +1,8 @@
 """Each app serves one OpenAPI 3.1 document for the pieces it includes, at ``<mount>/openapi.json``."""
 import copy
 
+from svc.web.assembly import assembly_of
+
 PROBLEM_SCHEMA = {
     "type": "object",
     "required": ["type", "title", "status"],
@@ -47,7 +49,7 @@ PROBLEM_RESPONSE = {
 def add_openapi(config, paths, schemas=None):
     """Register a piece's OpenAPI ``paths`` (relative to the piece's root) and ``schemas``."""
     prefix = "/" + config.route_prefix.strip("/") if config.route_prefix else ""
-    doc = config.registry.svc_openapi
+    doc = assembly_of(config.registry).openapi
     for path, item in paths.items():
         item = copy.deepcopy(item)
         for operation in item.values():
@@ -86,12 +88,12 @@ def api_page_view(request):
 
 
 def openapi_view(request):
-    doc = request.registry.svc_openapi
+    doc = assembly_of(request.registry).openapi
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "svc: " + ", ".join(name for name, _ in request.registry.svc_pieces),
-            "version": request.registry.svc_version,
+            "title": "svc: " + ", ".join(name for name, _ in request.svc_pieces),
+            "version": assembly_of(request.registry).version,
         },
         "servers": [{"url": request.application_url}],
         "paths": doc["paths"],
@@ -100,7 +102,7 @@ def openapi_view(request):
 
 
 def includeme(config):
-    config.registry.svc_openapi = {
+    assembly_of(config.registry).openapi = {
         "paths": {},
         "components": {"schemas": {"Problem": PROBLEM_SCHEMA}},
     }

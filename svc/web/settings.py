@@ -8,6 +8,8 @@ import types
 from pyramid.exceptions import ConfigurationError
 from pyramid.path import DottedNameResolver
 
+from svc.web.assembly import assembly_of
+
 
 class SettingError(ConfigurationError):
     """A setting is malformed or unknown; the message names the key."""
@@ -133,11 +135,11 @@ def with_defaults(global_conf, local_conf, prefixes):
 
 
 def read_settings(config, spec):
-    """Parse ``spec`` from the app's settings, remember it, and return the values."""
-    specs = config.registry.svc_setting_specs
+    """Parse ``spec`` from the app's settings, remember both in the app's Assembly, and return the values."""
+    assembly = assembly_of(config.registry)
     values = spec.parse(config.get_settings())
-    specs[spec.namespace] = spec
-    config.registry.settings[spec.namespace] = values
+    assembly.setting_specs[spec.namespace] = spec
+    assembly.settings[spec.namespace] = values
     return values
 
 
@@ -154,7 +156,7 @@ def parse_pieces(value, known):
 
 def check_unknown_settings(registry, known_pieces):
     """Refuse ``svc.*`` keys that no included piece declares (typos fail loudly)."""
-    specs = registry.svc_setting_specs
+    specs = assembly_of(registry).setting_specs
     for key in registry.settings:
         if not isinstance(key, str) or not key.startswith("svc.") or key in specs:
             continue

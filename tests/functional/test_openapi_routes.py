@@ -4,6 +4,7 @@ import re
 import pytest
 
 from svc.config import PIECES, configure
+from svc.web.assembly import assembly_of
 
 # {name:regex} and *subpath are how Pyramid writes what OpenAPI writes {name}.
 _PLACEHOLDER = re.compile(r"\{(\w+)(:[^{}]*(\{[^{}]*\}[^{}]*)*)?\}")
@@ -22,10 +23,10 @@ def test_each_route_is_in_the_document(pieces):
         documented_form(entry["introspectable"]["pattern"])
         for entry in registry.introspector.get_category("routes")
     }
-    assert routes - set(registry.svc_openapi["paths"]) == set()
+    assert routes - set(assembly_of(registry).openapi["paths"]) == set()
 
 
 def test_path_parameters_are_named_as_in_the_route():
     registry = configure({"svc.pieces": "fetch"}).registry
-    item = registry.svc_openapi["paths"]["/{target}"]
+    item = assembly_of(registry).openapi["paths"]["/{target}"]
     assert [p["name"] for p in item["get"]["parameters"] if p["in"] == "path"] == ["target"]

@@ -6,7 +6,8 @@ import threading
 import pytest
 
 from svc.dns.bulk import _cell, _row, csv_rows
-from svc.dns.lookup import HostLookup, LookupBusy, LookupTimeout, lookup_host
+from svc.dns.errors import LookupBusy, LookupTimeout
+from svc.dns.lookup import HostLookup, lookup_host
 
 
 @pytest.mark.parametrize(

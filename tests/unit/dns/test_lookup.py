@@ -3,8 +3,9 @@ import threading
 
 import pytest
 
-from svc.dns.lookup import HostLookup, LookupBusy, LookupTimeout, NameNotFound, lookup_host
-from svc.web.problems import Problem
+from svc.dns.errors import DnsError, LookupBusy, LookupTimeout, NameNotFound
+from svc.dns.lookup import HostLookup, lookup_host
+from svc.dns.problems import problem_of
 
 
 def backend(results=None, error=None, gate=None):
@@ -55,9 +56,10 @@ def test_strict_asks_the_backend_for_one_family():
     ],
 )
 def test_backend_failures_become_problems(error, status, slug):
-    with pytest.raises(Problem) as info:
+    with pytest.raises(DnsError) as info:
         lookup_host(HostLookup(backend(error=error), 2, 1), "h.test")
-    assert (info.value.status, info.value.slug) == (status, slug)
+    problem = problem_of(info.value)
+    assert (problem.status, problem.slug) == (status, slug)
 
 
 def test_no_address_at_all_is_not_found():
@@ -72,7 +74,8 @@ def test_a_hung_backend_meets_the_deadline_and_keeps_its_worker():
         lookup_host(lookup, "h.test")
     with pytest.raises(LookupBusy) as info:
         lookup_host(lookup, "other.test")
-    assert info.value.status == 503 and info.value.headers == {"Retry-After": "1"}
+    problem = problem_of(info.value)
+    assert problem.status == 503 and problem.headers == {"Retry-After": "1"}
     gate.set()
     assert lookup_host(lookup, "h.test")["address"] == "192.0.2.1"
 

@@ -2,7 +2,7 @@ import dns.rdatatype
 import pytest
 
 from svc.dns.names import Host, parse_host, query_name, query_type
-from svc.web.problems import Problem
+from svc.dns.errors import InvalidQuery
 
 
 @pytest.mark.parametrize(
@@ -38,9 +38,8 @@ def test_parse_host_literals(value, ip):
     ["", " ", "a\x00", "a\tb", "a" * 64, ".".join(["a" * 50] * 5), "a..b", "a b", "x:99999", "http://", "a\\b.test"],
 )
 def test_parse_host_refuses(value):
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidQuery):
         parse_host(value)
-    assert info.value.status == 400
 
 
 def test_name_of_253_characters_is_fine():
@@ -60,7 +59,7 @@ def test_query_type(value, rdtype):
 
 @pytest.mark.parametrize("value", ["", "0", "65536", "-1", "1.5", "A A", "NOPE", "AXFR", "ixfr", "OPT", "TSIG"])
 def test_query_type_refuses(value):
-    with pytest.raises(Problem):
+    with pytest.raises(InvalidQuery):
         query_type(value)
 
 

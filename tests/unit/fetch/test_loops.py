@@ -2,6 +2,7 @@ import pytest
 
 from svc.fetch.errors import FetchLoop
 from svc.fetch.loops import MAX_MARKS, LoopGuard, deployment_mark
+from svc.fetch.problems import problem_of
 from svc.web.settings import SettingError
 
 SECRET = "s" * 48
@@ -35,7 +36,8 @@ class TestLoopGuard:
     def test_our_mark_anywhere_is_a_loop(self, via):
         with pytest.raises(FetchLoop) as caught:
             self.guard.outgoing_via(via)
-        assert caught.value.status == 508 and caught.value.slug == "fetch-loop"
+        problem = problem_of(caught.value)
+        assert problem.status == 508 and problem.slug == "fetch-loop"
 
     def test_other_svc_marks_are_passed_on_and_nothing_else(self):
         via = f"1.1 corporate-proxy, 1.1 {self.theirs}, 1.1 svc-not-a-mark"

@@ -1,6 +1,7 @@
 import pytest
 
 from svc.fetch.errors import TooManyFetches
+from svc.fetch.problems import problem_of
 from svc.fetch.slots import CallerSlots, SlotHoldingBody
 
 
@@ -9,7 +10,8 @@ def test_a_caller_past_the_cap_is_refused_and_others_are_not():
     first, second = slots.take("alice"), slots.take("alice")
     with pytest.raises(TooManyFetches) as caught:
         slots.take("alice")
-    assert caught.value.status == 429 and caught.value.headers["Retry-After"] == "1"
+    problem = problem_of(caught.value)
+    assert problem.status == 429 and problem.headers["Retry-After"] == "1"
     slots.take("bob")
     first()
     first()  # giving back twice frees one slot, not two
