@@ -1,0 +1,258 @@
+"""Where the CPU time of one request goes, measured in-process so a loaded machine does not matter.
+
+    python -m bench.profile [hello|doh|fetch ...] [--requests N] [--cprofile]
+
+Loads production.ini's app as a granian worker does (the front door outermost), then calls it
+with a prepared environ, reading the body and closing it as a server would. Reported per
+request: CPU time of the calling thread (``time.thread_time``, so neither other processes nor
+the upstream's threads count), for the whole stack and for each layer below the front door
+alone, so the differences are each layer's own cost. ``--cprofile`` adds the top functions.
+
+- hello: GET /hello?name=Booga, anonymous;
+- doh: a cached DoH GET /dns/dns-query, Basic (warm cache), against the test DNS server;
+- fetch: GET /fetch?url=... 1 KiB passthrough, Basic, from bench/upstream.py on loopback.
+"""
+import argparse
+import contextlib
+import cProfile
+import io
+import os
+import pstats
+import sys
+import tempfile
+import time
+from urllib.parse import quote
+
+from bench.common import TestDNSServer, Upstream, add_user, auth_sandbox, ini_copy
+from svc.web.frontdoor import FrontDoor
+from svc.web.mounts import MountedURLMap
+
+CASES = ("hello", "doh", "fetch")
+
+
+def granian_environ(method, path, headers=()):
+    """An environ with what granian puts in one: the request, wsgi.*, and the OS environment."""
+    path_info, _, query = path.partition("?")
+    environ = dict(os.environ)  # granian copies the server's environment into every environ
+    environ.update(
+        {
+            "REQUEST_METHOD": method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": path_info,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "6543",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "SERVER_SOFTWARE": "granian",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:6543",
+            "HTTP_USER_AGENT": "wrk",
+            "wsgi.url_scheme": "http",
+            "wsgi.version": (1, 0),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+    )
+    for name, value in headers:
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+def _start_response(status, headers, exc_info=None):
+    _start_response.status = status
+    return None
+
+
+def call(app, environ):
+    """One request as a server makes it: a fresh environ, the body read, then closed."""
+    environ = dict(environ)
+    environ["wsgi.input"] = io.BytesIO(b"")
+    body = app(environ, _start_response)
+    try:
+        for _ in body:
+            pass
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+    return _start_response.status
+
+
+def layers(door):
+    """(name, app) from the front door down to the first Pyramid app below the urlmap."""
+    found = [("front door (whole stack)", door)]
+    app = door.app
+    while True:
+        found.append((f"{type(app).__name__} and below", app))
+        if isinstance(app, MountedURLMap):
+            found.append(("rutter URLMap and below", app.urlmap))
+            return found
+        app = app.app
+
+
+class _Snapshot:
+    """Wraps a layer to keep a copy of the environ it is called with, so it can be called alone."""
+
+    def __init__(self, app):
+        self.app, self.environ = app, None
+
+    def __call__(self, environ, start_response):
+        self.environ = dict(environ)
+        return self.app(environ, start_response)
+
+
+def environs_per_layer(stack, environ):
+    """For each layer, the environ it receives in a real request through the whole stack."""
+    snapshots = []
+    for (_, outer), (_, inner) in zip(stack, stack[1:]):
+        attribute = "urlmap" if isinstance(outer, MountedURLMap) else "app"
+        snapshot = _Snapshot(inner)
+        setattr(outer, attribute, snapshot)
+        snapshots.append((outer, attribute, snapshot))
+    try:
+        call(stack[0][1], environ)
+    finally:
+        for outer, attribute, snapshot in snapshots:
+            setattr(outer, attribute, snapshot.app)
+    return [environ] + [snapshot.environ for _, _, snapshot in snapshots]
+
+
+def below_urlmap(urlmap, environ):
+    """The app rutter picks for ``environ`` and the environ it hands that app."""
+    captured = {}
+
+    def leaf(environ, start_response):
+        captured["environ"] = dict(environ)
+        return []
+
+    for index, (key, app) in enumerate(urlmap.applications):
+        if environ["PATH_INFO"].startswith(key[1] or "/") and key[1]:
+            urlmap.applications[index] = (key, leaf)
+            try:
+                urlmap(dict(environ), _start_response)
+            finally:
+                urlmap.applications[index] = (key, app)
+            return app, captured["environ"]
+    return urlmap.applications[-1][1], dict(environ)
+
+
+def cpu_us(app, environ, requests):
+    """Mean CPU microseconds of the calling thread per request (best of three rounds)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.thread_time()
+        for _ in range(requests):
+            call(app, environ)
+        best = min(best, (time.thread_time() - started) / requests * 1e6)
+    return best
+
+
+def profile_case(door, environ, requests, top):
+    status = call(door, environ)
+    assert status.startswith("200"), f"the request answered {status}"
+    for _ in range(200):  # warm caches, pools and Pyramid's lookups
+        call(door, environ)
+    stack = layers(door)
+    environs = environs_per_layer(stack, environ)
+    urlmap = stack[-1][1]
+    leaf, leaf_environ = below_urlmap(urlmap, environs[-1])
+    stack.append((f"Pyramid app alone ({type(leaf).__name__})", leaf))
+    environs.append(leaf_environ)
+    rows = [(name, cpu_us(app, env, requests)) for (name, app), env in zip(stack, environs)]
+    print(f"{'layer':<44}{'CPU us/req':>12}{'own us':>10}")
+    for index, (name, cost) in enumerate(rows):
+        own = cost - rows[index + 1][1] if index + 1 < len(rows) else cost
+        print(f"{name:<44}{cost:>12.1f}{own:>10.1f}")
+    if top:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            call(door, environ)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(top)
+        print(out.getvalue())
+    return rows[0][1]
+
+
+@contextlib.contextmanager
+def production_door(folder, sections=None):
+    """production.ini's app (with ``sections`` overridden) behind the front door, as a worker runs it."""
+    from paste.deploy import loadapp
+    from pyramid.paster import setup_logging
+
+    from svc.web.server import SERVER
+
+    conf = auth_sandbox(folder)
+    _, basic = add_user(conf, "bench", "a long enough bench password", ["dns", "fetch"])
+    ini = ini_copy(folder, "production.ini", sections)
+    setup_logging(ini)
+    # The access log is on (INFO) but its lines go nowhere: the cost is making them, not the disk.
+    import logging
+
+    for handler in logging.getLogger("svc.access").handlers:
+        handler.stream = io.StringIO()
+    server = SERVER.parse(
+        {f"server.{k}": v for k, v in _server_section(ini).items() if v.strip()}, strict=False
+    )
+    app = loadapp("config:" + ini, global_conf=conf)
+    door = FrontDoor(
+        app,
+        trusted_proxy=server.trusted_proxy or None,
+        trusted_proxy_headers=server.trusted_proxy_headers,
+        max_request_body_size=server.max_request_body_size,
+        ident=server.ident,
+    )
+    yield door, ("Authorization", basic.partition(": ")[2])
+
+
+def _server_section(ini):
+    import configparser
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ini)
+    return {k: v for k, v in parser["server:main"].items() if k not in parser.defaults()}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n")[0])
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"of {', '.join(CASES)} (default: all)")
+    parser.add_argument("--requests", type=int, default=2000, help="requests per measured round")
+    parser.add_argument("--cprofile", type=int, nargs="?", const=25, default=0, metavar="TOP")
+    args = parser.parse_args(argv)
+    for case in args.cases:
+        if case not in CASES:
+            parser.error(f"unknown case {case!r}: expected {', '.join(CASES)}")
+    args.cases = args.cases or list(CASES)
+    from svc.dns.doh import encode_dns_param
+    import dns.message
+
+    query = dns.message.make_query("a.test", "A")
+    query.id = 0
+    doh_path = "/dns/dns-query?dns=" + encode_dns_param(query.to_wire())
+    with tempfile.TemporaryDirectory() as folder, TestDNSServer() as dns_server, Upstream() as upstream:
+        sections = {
+            "app:dns": {"svc.dns.nameservers": dns_server.address},
+            "app:fetch": {
+                "svc.fetch.allow": "127.0.0.1",
+                "svc.fetch.ports": "1-65535",
+                "svc.fetch.max_concurrent_per_user": "64",
+            },
+        }
+        with production_door(folder, sections) as (door, authorization):
+            paths = {
+                "hello": ("/hello?name=Booga", []),
+                "doh": (doh_path, [authorization]),
+                "fetch": ("/fetch?url=" + quote(upstream.url + "/small", safe=""), [authorization]),
+            }
+            for case in args.cases:
+                path, headers = paths[case]
+                print(f"\n{case}: GET {path[:60]}, {args.requests} requests per round, best of 3")
+                profile_case(door, granian_environ("GET", path, headers), args.requests, args.cprofile)
+
+
+if __name__ == "__main__":
+    main()
