@@ -6,7 +6,8 @@ Loads production.ini's app as a granian worker does (the front door outermost), 
 with a prepared environ, reading the body and closing it as a server would. Reported per
 request: CPU time of the calling thread (``time.thread_time``, so neither other processes nor
 the upstream's threads count), for the whole stack and for each layer below the front door
-alone, so the differences are each layer's own cost. ``--cprofile`` adds the top functions.
+below it, and each layer's own cost: the layer called with the one below replaced by a replay of
+the answer it gave (so a busy neighbour inflates no difference). ``--cprofile`` adds the top functions.
 
 - hello: GET /hello?name=Booga, anonymous;
 - doh: a cached DoH GET /dns/dns-query, Basic (warm cache), against the test DNS server;
@@ -31,28 +32,35 @@ CASES = ("hello", "doh", "fetch")
 
 
 def granian_environ(method, path, headers=()):
-    """An environ with what granian puts in one: the request, wsgi.*, and the OS environment."""
+    """An environ as granian 2.x builds one (granian/wsgi.py): the server's OS environment, its
+    fixed keys, then the request's."""
     path_info, _, query = path.partition("?")
-    environ = dict(os.environ)  # granian copies the server's environment into every environ
+    environ = dict(os.environ)
+    environ.update(
+        {
+            "GATEWAY_INTERFACE": "CGI/1.1",
+            "SCRIPT_NAME": "",
+            "SERVER_SOFTWARE": "Granian",
+            "wsgi.errors": sys.stderr,
+            "wsgi.input_terminated": True,
+            "wsgi.multiprocess": False,
+            "wsgi.multithread": True,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
+        }
+    )
     environ.update(
         {
             "REQUEST_METHOD": method,
-            "SCRIPT_NAME": "",
             "PATH_INFO": path_info,
             "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "6543",
             "SERVER_PROTOCOL": "HTTP/1.1",
-            "SERVER_SOFTWARE": "granian",
             "REMOTE_ADDR": "127.0.0.1",
             "HTTP_HOST": "127.0.0.1:6543",
             "HTTP_USER_AGENT": "wrk",
             "wsgi.url_scheme": "http",
-            "wsgi.version": (1, 0),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
         }
     )
     for name, value in headers:
@@ -93,30 +101,59 @@ def layers(door):
 
 
 class _Snapshot:
-    """Wraps a layer to keep a copy of the environ it is called with, so it can be called alone."""
+    """Wraps a layer to keep a copy of the environ it is called with and the response it gives,
+    so the layer can be called alone, and replayed in place of itself."""
 
     def __init__(self, app):
-        self.app, self.environ = app, None
+        self.app, self.environ, self.response = app, None, None
 
     def __call__(self, environ, start_response):
         self.environ = dict(environ)
-        return self.app(environ, start_response)
+        captured = []
+
+        def recording(status, headers, exc_info=None):
+            captured[:] = [status, list(headers)]
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, recording)
+        if captured:
+            self.response = (*captured, list(body) if type(body) is list else None)
+        return body
+
+    def replay(self, environ, start_response):
+        """The recorded response, as cheaply as WSGI allows (a stub for the layer above)."""
+        status, headers, body = self.response
+        start_response(status, headers)
+        return body if body is not None else iter(())
 
 
-def environs_per_layer(stack, environ):
-    """For each layer, the environ it receives in a real request through the whole stack."""
+def _wiring(outer):
+    return "urlmap" if isinstance(outer, MountedURLMap) else "app"
+
+
+def snapshots_per_layer(stack, environ):
+    """For each layer below the top, what it receives and answers in a real request."""
     snapshots = []
     for (_, outer), (_, inner) in zip(stack, stack[1:]):
-        attribute = "urlmap" if isinstance(outer, MountedURLMap) else "app"
         snapshot = _Snapshot(inner)
-        setattr(outer, attribute, snapshot)
-        snapshots.append((outer, attribute, snapshot))
+        setattr(outer, _wiring(outer), snapshot)
+        snapshots.append(snapshot)
     try:
         call(stack[0][1], environ)
     finally:
-        for outer, attribute, snapshot in snapshots:
-            setattr(outer, attribute, snapshot.app)
-    return [environ] + [snapshot.environ for _, _, snapshot in snapshots]
+        for (_, outer), snapshot in zip(stack, snapshots):
+            setattr(outer, _wiring(outer), snapshot.app)
+    return snapshots
+
+
+def own_us(outer, snapshot, environ, requests):
+    """CPU us of ``outer`` alone: called with the layer below replaced by a replay of its answer."""
+    attribute = _wiring(outer)
+    setattr(outer, attribute, snapshot.replay)
+    try:
+        return cpu_us(outer, environ, requests) - cpu_us(snapshot.replay, snapshot.environ, requests)
+    finally:
+        setattr(outer, attribute, snapshot.app)
 
 
 def below_urlmap(urlmap, environ):
@@ -155,16 +192,18 @@ def profile_case(door, environ, requests, top):
     for _ in range(200):  # warm caches, pools and Pyramid's lookups
         call(door, environ)
     stack = layers(door)
-    environs = environs_per_layer(stack, environ)
-    urlmap = stack[-1][1]
-    leaf, leaf_environ = below_urlmap(urlmap, environs[-1])
-    stack.append((f"Pyramid app alone ({type(leaf).__name__})", leaf))
-    environs.append(leaf_environ)
-    rows = [(name, cpu_us(app, env, requests)) for (name, app), env in zip(stack, environs)]
+    snapshots = snapshots_per_layer(stack, environ)
+    environs = [environ] + [snapshot.environ for snapshot in snapshots]
+    leaf, leaf_environ = below_urlmap(stack[-1][1], environs[-1])
+    rows = []
+    for index, ((name, app), env) in enumerate(zip(stack, environs)):
+        own = own_us(app, snapshots[index], env, requests) if index < len(snapshots) else None
+        rows.append((name, cpu_us(app, env, requests), own))
+    rows.append((f"Pyramid app alone ({type(leaf).__name__})", cpu_us(leaf, leaf_environ, requests), None))
+    rows[-2] = (rows[-2][0], rows[-2][1], rows[-2][1] - rows[-1][1])  # rutter: its leaf is not replayed
     print(f"{'layer':<44}{'CPU us/req':>12}{'own us':>10}")
-    for index, (name, cost) in enumerate(rows):
-        own = cost - rows[index + 1][1] if index + 1 < len(rows) else cost
-        print(f"{name:<44}{cost:>12.1f}{own:>10.1f}")
+    for name, cost, own in rows:
+        print(f"{name:<44}{cost:>12.1f}{own if own is not None else cost:>10.1f}")
     if top:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -194,7 +233,7 @@ def production_door(folder, sections=None):
     import logging
 
     for handler in logging.getLogger("svc.access").handlers:
-        handler.stream = io.StringIO()
+        handler.stream = open(os.devnull, "w")
     server = SERVER.parse(
         {f"server.{k}": v for k, v in _server_section(ini).items() if v.strip()}, strict=False
     )
