@@ -142,6 +142,12 @@ class _Process:
         """{pid: current RSS in MiB} of each serving process."""
         return {p.pid: p.memory_info().rss / 2**20 for p in self.workers()}
 
+    def reset_peak_rss(self):
+        """Start each serving process's peak RSS afresh from its current RSS (Linux's clear_refs)."""
+        for process in self.workers():
+            with open(f"/proc/{process.pid}/clear_refs", "w") as clear_refs:
+                clear_refs.write("5")
+
     def peak_rss_mib(self):
         """{pid: peak RSS (VmHWM) in MiB} of each serving process."""
         peaks = {}
@@ -271,6 +277,14 @@ class TestDNSServer:
         self.proc.wait(10)
 
 
+def warm(url, headers=(), requests=20):
+    """Sequential requests, each on a new connection so every worker gets some: the workers' caches
+    (a verified Basic header) fill one at a time, not in a burst that finds every hashing slot busy."""
+    request = urllib.request.Request(url, headers=dict(header.split(": ", 1) for header in headers))
+    for _ in range(requests):
+        urllib.request.urlopen(request, timeout=30).read()
+
+
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
@@ -301,13 +315,19 @@ def wrk(url, connections=8, seconds=5, threads=1, script=None, headers=()):
     }
 
 
-def table(title, rows, reference):
-    """Print rows of wrk results with each one's throughput as a ratio of ``reference``."""
+def table(title, rows, references):
+    """Print rows of wrk results, each one's throughput as a ratio of every reference:
+    ``references`` is a list of (column heading, result)."""
     print(f"\n{title}")
-    print(f"{'case':<44}{'req/s':>10}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}")
+    heads = "".join(f"{heading:>12}" for heading, _ in references)
+    print(f"{'case':<52}{'req/s':>10}{heads}{'p50 ms':>9}{'p99 ms':>9}")
     for name, result in rows:
-        ratio = result["rps"] / reference["rps"] if reference["rps"] else float("nan")
+        ratios = "".join(f"{ratio(result, reference):>12.2f}" for _, reference in references)
         note = ""
         if result["non2xx"] or result["socket_errors"]:
             note = f"  (non-2xx {result['non2xx']} {result['socket_errors']})"
-        print(f"{name:<44}{result['rps']:>10.0f}{ratio:>8.2f}{result['p50']:>9.3f}{result['p99']:>9.3f}{note}")
+        print(f"{name:<52}{result['rps']:>10.0f}{ratios}{result['p50']:>9.3f}{result['p99']:>9.3f}{note}")
+
+
+def ratio(result, reference):
+    return result["rps"] / reference["rps"] if reference["rps"] else float("nan")
