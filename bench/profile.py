@@ -89,13 +89,12 @@ def call(app, environ):
 
 
 def layers(door):
-    """(name, app) from the front door down to the first Pyramid app below the urlmap."""
+    """(name, app) from the front door down to egg:svc#urlmap (rutter's map and our dispatch)."""
     found = [("front door (whole stack)", door)]
     app = door.app
     while True:
         found.append((f"{type(app).__name__} and below", app))
         if isinstance(app, MountedURLMap):
-            found.append(("rutter URLMap and below", app.urlmap))
             return found
         app = app.app
 
@@ -127,52 +126,45 @@ class _Snapshot:
         return body if body is not None else iter(())
 
 
-def _wiring(outer):
-    return "urlmap" if isinstance(outer, MountedURLMap) else "app"
-
-
 def snapshots_per_layer(stack, environ):
     """For each layer below the top, what it receives and answers in a real request."""
     snapshots = []
     for (_, outer), (_, inner) in zip(stack, stack[1:]):
         snapshot = _Snapshot(inner)
-        setattr(outer, _wiring(outer), snapshot)
+        outer.app = snapshot
         snapshots.append(snapshot)
     try:
         call(stack[0][1], environ)
     finally:
         for (_, outer), snapshot in zip(stack, snapshots):
-            setattr(outer, _wiring(outer), snapshot.app)
+            outer.app = snapshot.app
     return snapshots
 
 
 def own_us(outer, snapshot, environ, requests):
     """CPU us of ``outer`` alone: called with the layer below replaced by a replay of its answer."""
-    attribute = _wiring(outer)
-    setattr(outer, attribute, snapshot.replay)
+    outer.app = snapshot.replay
     try:
         return cpu_us(outer, environ, requests) - cpu_us(snapshot.replay, snapshot.environ, requests)
     finally:
-        setattr(outer, attribute, snapshot.app)
+        outer.app = snapshot.app
 
 
-def below_urlmap(urlmap, environ):
-    """The app rutter picks for ``environ`` and the environ it hands that app."""
-    captured = {}
-
-    def leaf(environ, start_response):
-        captured["environ"] = dict(environ)
-        return []
-
-    for index, (key, app) in enumerate(urlmap.applications):
-        if environ["PATH_INFO"].startswith(key[1] or "/") and key[1]:
-            urlmap.applications[index] = (key, leaf)
-            try:
-                urlmap(dict(environ), _start_response)
-            finally:
-                urlmap.applications[index] = (key, app)
-            return app, captured["environ"]
-    return urlmap.applications[-1][1], dict(environ)
+def below_urlmap(mounted, environ):
+    """The app egg:svc#urlmap picks for ``environ``, the environ it hands that app, and the map
+    with that app replaced by a replay of its answer (to measure the map's own cost)."""
+    urlmap = mounted.urlmap
+    original = list(urlmap.applications)
+    snapshots = [_Snapshot(app) for _, app in original]
+    urlmap.applications[:] = [(key, snapshot) for (key, _), snapshot in zip(original, snapshots)]
+    try:
+        MountedURLMap(urlmap, mounted.mounts)(dict(environ), _start_response)
+        snapshot = next(snapshot for snapshot in snapshots if snapshot.environ is not None)
+        urlmap.applications[:] = [(key, snapshot.replay if app is snapshot.app else app) for key, app in original]
+        replaying = MountedURLMap(urlmap, mounted.mounts)
+    finally:
+        urlmap.applications[:] = original
+    return snapshot, replaying
 
 
 def cpu_us(app, environ, requests):
@@ -194,13 +186,15 @@ def profile_case(door, environ, requests, top):
     stack = layers(door)
     snapshots = snapshots_per_layer(stack, environ)
     environs = [environ] + [snapshot.environ for snapshot in snapshots]
-    leaf, leaf_environ = below_urlmap(stack[-1][1], environs[-1])
+    leaf, replaying = below_urlmap(stack[-1][1], environs[-1])
     rows = []
     for index, ((name, app), env) in enumerate(zip(stack, environs)):
-        own = own_us(app, snapshots[index], env, requests) if index < len(snapshots) else None
+        if index < len(snapshots):
+            own = own_us(app, snapshots[index], env, requests)
+        else:  # the urlmap, with the app it picks replayed
+            own = cpu_us(replaying, env, requests) - cpu_us(leaf.replay, leaf.environ, requests)
         rows.append((name, cpu_us(app, env, requests), own))
-    rows.append((f"Pyramid app alone ({type(leaf).__name__})", cpu_us(leaf, leaf_environ, requests), None))
-    rows[-2] = (rows[-2][0], rows[-2][1], rows[-2][1] - rows[-1][1])  # rutter: its leaf is not replayed
+    rows.append((f"Pyramid app alone ({type(leaf.app).__name__})", cpu_us(leaf.app, leaf.environ, requests), None))
     print(f"{'layer':<44}{'CPU us/req':>12}{'own us':>10}")
     for name, cost, own in rows:
         print(f"{name:<44}{cost:>12.1f}{own if own is not None else cost:>10.1f}")
