@@ -5,18 +5,19 @@
 Loads production.ini's app as a granian worker does (the front door outermost), then calls it
 with a prepared environ, reading the body and closing it as a server would. Reported per
 request: CPU time of the calling thread (``time.thread_time``, so neither other processes nor
-the upstream's threads count), for the whole stack and for each layer below the front door
-below it, and each layer's own cost: the layer called with the one below replaced by a replay of
-the answer it gave (so a busy neighbour inflates no difference). ``--cprofile`` adds the top functions.
+the upstream's threads count) of each layer with everything below it, and each layer's own
+cost: the layer called with the one below replaced by a replay of the answer it gave.
+``--cprofile`` adds the top functions.
 
 - hello: GET /hello?name=Booga, anonymous;
 - doh: a cached DoH GET /dns/dns-query, Basic (warm cache), against the test DNS server;
-- fetch: GET /fetch?url=... 1 KiB passthrough, Basic, from bench/upstream.py on loopback.
+- fetch: GET /fetch?url=... 1 KiB passthrough, Basic, from the benchmarks' upstream on loopback.
 """
 import argparse
 import contextlib
 import cProfile
 import io
+import logging
 import os
 import pstats
 import sys
@@ -24,7 +25,7 @@ import tempfile
 import time
 from urllib.parse import quote
 
-from bench.common import TestDNSServer, Upstream, add_user, auth_sandbox, ini_copy
+from bench.common import TestDNSServer, Upstream, add_user, auth_sandbox, ini_copy, server_settings
 from svc.web.frontdoor import FrontDoor
 from svc.web.mounts import MountedURLMap
 
@@ -208,7 +209,6 @@ def profile_case(door, environ, requests, top):
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats("tottime").print_stats(top)
         print(out.getvalue())
-    return rows[0][1]
 
 
 @contextlib.contextmanager
@@ -217,20 +217,14 @@ def production_door(folder, sections=None):
     from paste.deploy import loadapp
     from pyramid.paster import setup_logging
 
-    from svc.web.server import SERVER
-
     conf = auth_sandbox(folder)
     _, basic = add_user(conf, "bench", "a long enough bench password", ["dns", "fetch"])
     ini = ini_copy(folder, "production.ini", sections)
     setup_logging(ini)
     # The access log is on (INFO) but its lines go nowhere: the cost is making them, not the disk.
-    import logging
-
     for handler in logging.getLogger("svc.access").handlers:
-        handler.stream = open(os.devnull, "w")
-    server = SERVER.parse(
-        {f"server.{k}": v for k, v in _server_section(ini).items() if v.strip()}, strict=False
-    )
+        handler.setStream(open(os.devnull, "w"))
+    server = server_settings()
     app = loadapp("config:" + ini, global_conf=conf)
     door = FrontDoor(
         app,
@@ -240,14 +234,6 @@ def production_door(folder, sections=None):
         ident=server.ident,
     )
     yield door, ("Authorization", basic.partition(": ")[2])
-
-
-def _server_section(ini):
-    import configparser
-
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(ini)
-    return {k: v for k, v in parser["server:main"].items() if k not in parser.defaults()}
 
 
 def main(argv=None):
