@@ -14,7 +14,7 @@ from svc.web.request import raw_path, undecodable_path
 
 log = logging.getLogger("svc.access")
 
-FORMAT = '%s %s "%s %s%s" %s %d %.1fms'
+FORMAT = '%s %s "%s %s" %s %d %.1fms'
 
 
 class AccessLog:
@@ -22,7 +22,7 @@ class AccessLog:
         self.app = app
         self.logger = logger
         self.svc_pieces = getattr(app, "svc_pieces", ())
-        # Every access record differs only in its time, thread, process and args: makeRecord's
+        # Every access record differs only in time, thread, process, args and fields: makeRecord's
         # path splitting and process lookups cost more than the line itself, so copy a template.
         template = logger.makeRecord(logger.name, logging.INFO, __file__, 0, FORMAT, (), None, "access")
         self.template = vars(template)
@@ -49,29 +49,27 @@ class AccessLog:
         return _CountingBody(body, lambda sent: self.write(environ, status[0], sent, started))
 
     def write(self, environ, status, sent, started):
-        args = (
-            environ.get("REMOTE_ADDR", "-"),
-            environ.get("REMOTE_USER") or "-",
-            environ.get("REQUEST_METHOD", "-"),
-            environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""),
-            status,
-            sent,
-            (time.perf_counter() - started) * 1000,
-        )
+        client = environ.get("REMOTE_ADDR", "-")
+        user = environ.get("REMOTE_USER") or "-"
+        method = environ.get("REQUEST_METHOD", "-")
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        duration = (time.perf_counter() - started) * 1000
         # A record made by hand skips logging's stack walk for the caller (a third of a log call).
         record = logging.LogRecord.__new__(logging.LogRecord)
         fields = record.__dict__
-        fields.update(self.template)
-        now = time.time()
         template = self.template
+        fields.update(template)
+        now = time.time()
         fields["created"] = now
         fields["msecs"] = int((now - int(now)) * 1000) + 0.0  # as LogRecord computes them
         fields["relativeCreated"] = template["relativeCreated"] + (now - template["created"]) * 1000
         fields["thread"] = threading.get_ident()
         fields["threadName"] = threading.current_thread().name
         fields["process"] = os.getpid()
-        fields["args"] = args
+        fields["args"] = (client, user, method, path, status, sent, duration)
+        # The same, as fields for the JSON-lines formatter (svc.web.logs.JsonFormatter).
+        fields.update(client=client, user=user, method=method, path=path, status=int(status),
+                      bytes=sent, duration_ms=round(duration, 1))
         self.logger.handle(record)
 
 

@@ -9,7 +9,6 @@ batches by time (MemoryHandler flushes only by count or level), hence this one.
 import logging
 import sys
 import threading
-import time
 
 
 class BatchingStreamHandler(logging.StreamHandler):
@@ -68,20 +67,3 @@ class BatchingStreamHandler(logging.StreamHandler):
             self._due.wait(self.interval)
             self._due.clear()
             self.flush()
-
-
-class Formatter(logging.Formatter):
-    """logging.Formatter whose ``%(asctime)s`` formats each second's date once, not once a line
-    (localtime and strftime are a sixth of an access line); the lines are the same."""
-
-    _second = (None, None, "")  # (whole second, datefmt, its strftime), replaced as one tuple
-
-    def formatTime(self, record, datefmt=None):
-        second = int(record.created)
-        cached = self._second
-        if cached[0] != second or cached[1] != datefmt:
-            text = time.strftime(datefmt or self.default_time_format, self.converter(record.created))
-            cached = self._second = (second, datefmt, text)
-        if datefmt or not self.default_msec_format:
-            return cached[2]
-        return self.default_msec_format % (cached[2], record.msecs)

@@ -16,6 +16,7 @@ TABLES = {
     "fetch": ["fetch: 1 KiB passthrough from", "fetch: a 8 MiB stream from"],
     "dns": ["dns: cached DoH GET vs /hello on the same server", "dns: bulk of 50 fresh names"],
     "auth": ["auth: hello behind the auth filter vs the same composition without it"],
+    "metrics": ["metrics: hello with metrics on vs off"],
 }
 BRIEF = {
     "SVC_BENCH_SECONDS": "0.2",  # wrk counts whole seconds, so 1 s per run

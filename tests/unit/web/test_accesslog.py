@@ -34,8 +34,10 @@ def test_a_record_is_what_logging_itself_would_make():
     before = time.time()
     Request(environ).get_response(app)
     (record,) = capture.records
-    expected = logger.makeRecord(logger.name, logging.INFO, "accesslog.py", 0, "%s", ("x",), None, "access")
+    fields = {"client": 1, "user": 1, "method": 1, "path": 1, "status": 1, "bytes": 1, "duration_ms": 1}
+    expected = logger.makeRecord(logger.name, logging.INFO, "accesslog.py", 0, "%s", ("x",), None, "access", fields)
     assert set(vars(record)) == set(vars(expected))
+    assert (record.client, record.user, record.path, record.status, record.bytes) == ("192.0.2.1", "ann", "/hello", 200, 2)
     assert record.getMessage().startswith('192.0.2.1 ann "GET /hello" 200 2 ')
     assert (record.name, record.levelname, record.levelno, record.funcName) == (logger.name, "INFO", 20, "access")
     assert before <= record.created <= time.time()
@@ -58,4 +60,4 @@ def test_two_requests_two_records_each_its_own():
     Request.blank("/a").get_response(app)
     Request.blank("/b").get_response(app)
     first, second = capture.records
-    assert first is not second and first.args[4] == "/a" and second.args[4] == "/b"
+    assert first is not second and (first.path, second.path) == ("/a", "/b") and first.args[3] == "/a"

@@ -72,23 +72,3 @@ def test_production_batches_the_per_request_loggers():
     for section in ("logger_access", "logger_fetch_decisions"):
         assert parser[section]["handlers"] == "batched"
         assert parser[section]["propagate"] == "0"
-
-
-class TestFormatter:
-    """svc.web.batchlog.Formatter: logging.Formatter's lines, the date of each second made once."""
-
-    @pytest.mark.parametrize("datefmt", [None, "%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"])
-    def test_lines_are_logging_formatters_across_seconds(self, datefmt):
-        from svc.web.batchlog import Formatter
-
-        fmt = "%(asctime)s %(levelname)-5.5s [%(name)s] %(message)s"
-        ours, theirs = Formatter(fmt, datefmt), logging.Formatter(fmt, datefmt)
-        for created in (1700000000.001, 1700000000.999, 1700000001.0, 1700000000.5, 1700003600.25):
-            record = logging.makeLogRecord({"name": "svc.access", "msg": "line", "levelno": 20, "levelname": "INFO"})
-            record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
-            assert ours.format(record) == theirs.format(record)
-
-    def test_production_formats_with_it(self):
-        parser = configparser.ConfigParser(interpolation=None)
-        parser.read(os.path.join(ROOT, "production.ini"))
-        assert parser["formatter_generic"]["class"] == "svc.web.batchlog.Formatter"
