@@ -3,6 +3,7 @@
 Goals: a cookie-signed-in user keeps at least 0.85 of the throughput, Basic with a warm cache
 at least 0.80. Also reports what one sign-in costs with production's argon2 parameters.
 """
+import configparser
 import os
 import re
 import statistics
@@ -11,22 +12,20 @@ import time
 import urllib.parse
 import urllib.request
 
-from bench.common import ROOT, Server, add_user, auth_sandbox, table, wrk
+from bench.common import ROOT, add_user, auth_sandbox, pserve, seconds, server_settings, table, warm, workers, wrk
 from svc.auth.passwords import Passwords
 
 USER, PASSWORD = "bench", "a long enough bench password"
 PATH = "/hello?name=Booga"
 
 
-def _without_auth(folder):
-    """production.ini with the auth filter taken out of the pipeline, and nothing else changed."""
-    with open(os.path.join(ROOT, "production.ini")) as file:
-        text = file.read()
-    text = text.replace("pipeline = accesslog auth mounts", "pipeline = accesslog mounts")
-    path = os.path.join(folder, "production-without-auth.ini")
-    with open(path, "w") as file:
-        file.write(text)
-    return path
+def _without_auth():
+    """production.ini's sections with the auth filter taken out of the pipeline, and nothing else changed."""
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(os.path.join(ROOT, "production.ini"))
+    pipeline = parser["pipeline:main"]["pipeline"].split()
+    pipeline.remove("auth")
+    return {"pipeline:main": {"pipeline": " ".join(pipeline)}}
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -34,7 +33,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-# As production's reverse proxy says after terminating TLS (waitress trusts it from 127.0.0.1).
+# As production's reverse proxy says after terminating TLS (the front door trusts it from 127.0.0.1).
 BEHIND_TLS = {"X-Forwarded-Proto": "https"}
 
 
@@ -56,7 +55,8 @@ def _sign_in(url):
     raise RuntimeError("sign-in did not redirect")
 
 
-def run(seconds=5):
+def run():
+    duration, count, threads = seconds(), workers(), server_settings().threads
     with tempfile.TemporaryDirectory() as folder:
         conf = auth_sandbox(folder)
         stored_hash, basic = add_user(conf, USER, PASSWORD)
@@ -67,12 +67,14 @@ def run(seconds=5):
             passwords.verify(stored_hash, PASSWORD)
             verify_ms.append((time.perf_counter() - started) * 1000)
 
-        with Server("ini:" + _without_auth(folder), global_conf=conf) as bare, Server(
-            "ini:production.ini", global_conf=conf
+        os.makedirs(os.path.join(folder, "bare"))
+        os.makedirs(os.path.join(folder, "guarded"))
+        with pserve(os.path.join(folder, "bare"), sections=_without_auth(), global_conf=conf, worker_count=count) as bare, pserve(
+            os.path.join(folder, "guarded"), global_conf=conf, worker_count=count
         ) as guarded:
             cookie, _ = _sign_in(guarded.url)
             logins = [_sign_in(guarded.url)[1] * 1000 for _ in range(10)]
-            wrk(guarded.url + PATH, 1, 1, headers=[basic])  # warms the Basic cache
+            warm(guarded.url + PATH, [basic])  # every worker's Basic cache
             cases = [
                 ("svc hello, no auth filter, c=8", bare.url, []),
                 ("behind auth, anonymous, c=8", guarded.url, []),
@@ -83,12 +85,17 @@ def run(seconds=5):
             best = {}
             for _ in range(2):
                 for name, url, headers in cases:
-                    result = wrk(url + PATH, 8, seconds, headers=headers)
+                    result = wrk(url + PATH, 8, duration, headers=headers)
                     if name not in best or result["rps"] > best[name]["rps"]:
                         best[name] = result
             rows = [(name, best[name]) for name, _, _ in cases]
             reference = rows[0][1]
-        table("auth: hello behind the auth filter vs the same composition without it", rows, reference)
+        table(
+            f"auth: hello behind the auth filter vs the same composition without it; pserve production.ini = "
+            f"granian, {count} workers x {threads} threads, {duration} s each",
+            rows,
+            [("ratio", reference)],
+        )
         cookie_ratio = rows[2][1]["rps"] / reference["rps"]
         basic_ratio = rows[3][1]["rps"] / reference["rps"]
         print(

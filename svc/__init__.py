@@ -6,12 +6,14 @@ Every PasteDeploy app factory here is ``main`` with the piece list fixed, so
 from svc.config import configure
 from svc.web.assembly import assembly_of
 from svc.web.mounts import declared_access
+from svc.web.request import bake_request_properties
 
 
 def main(global_config, **settings):
     """Build the pieces named in ``svc.pieces``."""
     config = configure(settings, global_config)
-    app = config.make_wsgi_app()
+    # One request class with the pieces' request properties, not one made per request.
+    app = bake_request_properties(config.make_wsgi_app())
     assembly = assembly_of(config.registry)
     # egg:svc#urlmap reads this to tell the index page which pieces each mount serves.
     app.svc_pieces = tuple(name for name, _ in assembly.pieces)

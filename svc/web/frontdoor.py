@@ -30,6 +30,8 @@ from svc.web.problems import Problem, invalid_request, problem_json_response
 log = logging.getLogger(__name__)
 
 _REQUEST_KEYS = ("REMOTE_USER", "REMOTE_ADDR", "AUTH_TYPE", "CONTENT_TYPE", "CONTENT_LENGTH", "SCRIPT_NAME")
+# The environ keys of the headers waitress's proxy parsing reads or clears.
+_PROXY_KEYS = tuple("HTTP_" + name.upper().replace("-", "_") for name in PROXY_HEADERS)
 
 
 class FrontDoor:
@@ -86,12 +88,16 @@ class FrontDoor:
         return stamped_start_response
 
     def _apply_proxy_headers(self, environ):
-        untrusted = PROXY_HEADERS
-        if self.trusted_proxy and (self.trusted_proxy == "*" or environ.get("REMOTE_ADDR") == self.trusted_proxy):
+        trusted = self.trusted_proxy and (self.trusted_proxy == "*" or environ.get("REMOTE_ADDR") == self.trusted_proxy)
+        if trusted:
             # The proxy's request id, for egg:svc#ops to keep (it removes the header itself).
             request_id = valid_request_id(environ.get("HTTP_X_REQUEST_ID"))
             if request_id:
                 environ[REQUEST_ID_KEY] = request_id
+        if not any(key in environ for key in _PROXY_KEYS):
+            return  # nothing to apply or clear: waitress's parser would only find that out slower
+        untrusted = PROXY_HEADERS
+        if trusted:
             try:
                 untrusted = parse_proxy_headers(
                     environ, trusted_proxy_count=1, trusted_proxy_headers=self.trusted_proxy_headers, logger=log

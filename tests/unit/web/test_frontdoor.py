@@ -27,6 +27,23 @@ class TestFrontDoor:
         response = TestApp(door).get("/", extra_environ=leaked)
         assert "HTTP_PROXY" not in response.text and "REMOTE_USER" not in response.text
 
+    def test_forwarded_headers_are_removed_from_an_untrusted_peer_and_applied_from_the_proxy(self):
+        door = FrontDoor(echo_environ, trusted_proxy="127.0.0.1", trusted_proxy_headers=["x-forwarded-for"])
+        headers = {"X-Forwarded-For": "198.51.100.9", "Forwarded": "for=1.2.3.4"}
+        untrusted = TestApp(door).get("/", headers=headers, extra_environ={"REMOTE_ADDR": "192.0.2.1"})
+        assert "HTTP_X_FORWARDED_FOR" not in untrusted.text and "HTTP_FORWARDED" not in untrusted.text
+        seen = {}
+
+        def app(environ, start_response):
+            seen.update(environ)
+            return echo_environ(environ, start_response)
+
+        door.app = app
+        TestApp(door).get("/", headers=headers, extra_environ=PROXY)
+        assert seen["REMOTE_ADDR"] == "198.51.100.9" and "HTTP_FORWARDED" not in seen
+        TestApp(door).get("/", extra_environ=PROXY)
+        assert seen["REMOTE_ADDR"] == "127.0.0.1"
+
     def test_the_server_header_is_ours_alone(self):
         response = TestApp(FrontDoor(echo_environ, ident="svc")).get("/")
         assert response.headers.getall("Server") == ["svc"]

@@ -4,6 +4,7 @@ import io
 import json
 import logging
 
+import pytest
 from webtest import TestApp
 
 from svc.web.accesslog import AccessLog
@@ -63,3 +64,14 @@ def test_a_fetch_decision_line_has_its_fields():
         logger.setLevel(level)
     line = json.loads(stream.getvalue())
     assert line["decision"] == "deny" and line["host"] == "example.test" and line["port"] == 9 and line["request_id"] == "-"
+
+
+@pytest.mark.parametrize("datefmt", [None, "%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"])
+def test_text_lines_are_logging_formatters_across_seconds(datefmt):
+    """TextFormatter formats each second's date once; its lines stay logging.Formatter's."""
+    fmt = "%(asctime)s %(levelname)-5.5s [%(name)s] %(message)s"
+    ours, theirs = TextFormatter(fmt, datefmt), logging.Formatter(fmt, datefmt)
+    for created in (1700000000.001, 1700000000.999, 1700000001.0, 1700000000.5, 1700003600.25):
+        record = logging.makeLogRecord({"name": "svc.access", "msg": "line", "levelno": 20, "levelname": "INFO"})
+        record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
+        assert ours.format(record) == theirs.format(record)
