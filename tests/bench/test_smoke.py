@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.bulky  # two minutes of wrk runs: make test-all, not make test
 
 # What each benchmark's table header starts with.
 TABLES = {
