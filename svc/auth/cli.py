@@ -14,6 +14,7 @@ from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
 from svc.auth.permissions import check_grantable, declared_permissions
+from svc.auth.names import InvalidName
 from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
 
@@ -82,7 +83,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         run(args)
-    except (CommandError, StoreError, ConfigurationError) as exc:
+    except (CommandError, InvalidName, StoreError, ConfigurationError) as exc:
         print(f"svc-admin: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -134,14 +135,14 @@ def _users(service, args):
         password = None if args.no_password else read_password()
         if password == "":
             raise CommandError("the password is empty; --no-password adds a user who signs in with API tokens only")
-        service.add_user(args.name, password)
+        service.admin.add_user(args.name, password)
         print(f"added user {args.name}")
     elif args.action == "remove":
-        service.write("remove_user", args.name)
+        service.admin.remove_user(args.name)
         print(f"removed user {args.name}")
     elif args.action == "passwd":
         service.store.user(args.name)  # fail before asking for a password
-        service.set_password(args.name, read_password())
+        service.admin.set_password(args.name, read_password())
         print(f"password of {args.name} set; their sessions ended")
     else:
         _table(
@@ -156,16 +157,16 @@ def _users(service, args):
 
 def _groups(service, args):
     if args.action == "add":
-        service.write("add_group", args.name)
+        service.admin.add_group(args.name)
         print(f"added group {args.name}")
     elif args.action == "remove":
-        service.write("remove_group", args.name)
+        service.admin.remove_group(args.name)
         print(f"removed group {args.name}")
     elif args.action == "add-member":
-        service.write("add_member", args.group, args.user)
+        service.admin.add_member(args.group, args.user)
         print(f"{args.user} is in {args.group}")
     elif args.action == "remove-member":
-        service.write("remove_member", args.group, args.user)
+        service.admin.remove_member(args.group, args.user)
         print(f"{args.user} is no longer in {args.group}")
     else:
         _table(
@@ -175,12 +176,12 @@ def _groups(service, args):
 
 
 def _grant(service, args):
-    service.write("grant", args.subject, args.permission)
+    service.admin.grant(args.subject, args.permission)
     print(f"granted {args.permission} to {args.subject}")
 
 
 def _revoke(service, args):
-    service.write("revoke", args.subject, args.permission)
+    service.admin.revoke(args.subject, args.permission)
     print(f"revoked {args.permission} from {args.subject}")
 
 
@@ -192,7 +193,7 @@ def _tokens(service, args):
     if args.action == "create":
         if args.expires_in is not None and args.expires_in <= 0:
             raise CommandError("--expires-in is a positive number of seconds")
-        token, info = service.create_token(args.user, args.label, args.expires_in)
+        token, info = service.admin.create_token(args.user, args.label, args.expires_in)
         print(f"token {info.id} for {info.user} (shown only now; keep it secret):", file=sys.stderr)
         print(token)
     elif args.action == "list":
@@ -204,12 +205,12 @@ def _tokens(service, args):
             ],
         )
     else:
-        service.write("revoke_token", args.id)
+        service.admin.revoke_token(args.id)
         print(f"revoked token {args.id}")
 
 
 def _sessions(service, args):
-    count = service.write("revoke_sessions", args.user)
+    count = service.admin.revoke_sessions(args.user)
     print(f"ended {count} session(s) of {args.user}")
 
 
@@ -222,7 +223,7 @@ def _import(service, args):
                 text = file.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {args.file}: {exc}") from None
-    report = service.import_htpasswd(text)
+    report = service.admin.import_htpasswd(text)
     for kind in ("added", "updated", "unchanged"):
         if report[kind]:
             print(f"{kind}: {' '.join(report[kind])}")

@@ -17,7 +17,8 @@ from svc.auth.login_path import login_path
 from svc.auth.origin import SAFE_METHODS, is_same_origin
 from svc.auth.permissions import declared_permissions
 from svc.auth.require import PermissionDenied, normalise_path
-from svc.auth.service import AuthService, InvalidToken, SignInBusy, SignInRefused, Throttled
+from svc.auth.errors import InvalidToken, SignInBusy, SignInRefused, Throttled
+from svc.auth.service import AuthService
 from svc.auth.settings import auth_settings
 from svc.web import RELAYED_KEY
 
@@ -97,7 +98,8 @@ class AuthFilter:
         return any(_under(routed, raw) and _under(normal, normalised) for raw, normalised in self.pass_paths)
 
     def identify(self, environ):
-        identity, cookie_headers = self.service.from_cookie(environ)
+        identification = self.service.identification
+        identity, cookie_headers = identification.from_cookie(environ)
         if identity is not None:
             return identity, cookie_headers
         header = environ.get("HTTP_AUTHORIZATION")
@@ -105,7 +107,7 @@ class AuthFilter:
             return None, cookie_headers
         if len(header) > self.max_authorization:
             raise _HeaderTooLarge()
-        identity = self.service.cached_basic(header)
+        identity = identification.cached_basic(header)
         if identity is not None:
             return identity, cookie_headers
         credentials = parse_authorization(header)
@@ -113,8 +115,8 @@ class AuthFilter:
             return None, cookie_headers  # a scheme of the app's own, such as Digest
         if isinstance(credentials, BasicCredentials):
             client = client_ip(environ, self.service.settings.trusted_proxies)
-            return self.service.from_basic(header, credentials, client), cookie_headers
-        return self.service.from_bearer(credentials.token), cookie_headers
+            return identification.from_basic(header, credentials, client), cookie_headers
+        return identification.from_bearer(credentials.token), cookie_headers
 
     def call_app(self, environ, request, identity, extra_headers, start_response):
         started = []

@@ -2,6 +2,8 @@
 from sqlalchemy import ForeignKey, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from svc.auth.names import NAME_LENGTH, PERMISSION_LENGTH
+
 # Named constraints, so Alembic can alter them on every database (SQLite included).
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -11,8 +13,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-NAME_LENGTH = 150
-PERMISSION_LENGTH = 64
 HASH_LENGTH = 255
 
 

@@ -10,7 +10,7 @@ from pyramid.view import exception_view_config, view_config
 from svc.auth.challenge import safe_came_from, sign_in_busy
 from svc.auth.credentials import client_ip
 from svc.auth.identity import SERVICE_KEY, identity_of
-from svc.auth.service import SignInBusy, SignInRefused, Throttled
+from svc.auth.errors import SignInBusy, SignInRefused, Throttled
 from svc.web.errors import render_problem, wants_html
 from svc.web.params import query
 from svc.web.problems import Problem
@@ -83,7 +83,7 @@ def login(request):
         return _refused(request, came_from, Problem(400, _NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
     client = client_ip(request.environ, service.settings.trusted_proxies)
     try:
-        _, headers = service.login(
+        _, headers = service.sessions.sign_in(
             request, request.POST.get("user", ""), request.POST.get("password", ""), client
         )
     except Throttled as exc:
@@ -116,7 +116,7 @@ def _refused(request, came_from, problem):
 @view_config(route_name="auth.logout", request_method="POST", require_csrf=True)
 def logout(request):
     service = auth_service(request)
-    headers = service.logout(request, identity_of(request.environ))
+    headers = service.sessions.sign_out(request, identity_of(request.environ))
     new_csrf_token(request)
     response = HTTPSeeOther(location=request.route_path("auth.login", _query={"signed_out": "1"}))
     response.headerlist.extend(headers)
