@@ -36,7 +36,12 @@ testing_extras = [
     "trustme",
     # tests/browser drives Debian's chromium with it (never `playwright install`, which downloads a browser)
     "playwright>=1.45",
+    # the Redis tests (tests/redis_server.py) need the redis extra's client
+    "redis>=5.0",
 ]
+
+# svc.auth.redis_url: the shared throttle and the revocation broadcast (svc/web/shared_state.py)
+redis_extras = ["redis>=5.0"]
 
 setup(
     name="svc",
@@ -48,7 +53,7 @@ setup(
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,
-    extras_require={"testing": testing_extras},
+    extras_require={"testing": testing_extras, "redis": redis_extras},
     entry_points={
         "paste.app_factory": [
             "main = svc:main",

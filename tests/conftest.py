@@ -9,7 +9,7 @@ from webtest import TestApp
 pytest.register_assert_rewrite("tests.auth_fixtures")
 from tests.auth_fixtures import AUTH_CONF, granted_basic  # noqa: E402
 
-pytest_plugins = ["tests.fetch_fixtures", "tests.dns_fixtures", "tests.auth_fixtures", "tests.live_server"]
+pytest_plugins = ["tests.fetch_fixtures", "tests.dns_fixtures", "tests.auth_fixtures", "tests.live_server", "tests.redis_server"]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INI_FILES = ("development.ini", "production.ini", "testing.ini")

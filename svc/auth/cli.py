@@ -35,6 +35,9 @@ def _parser():
 
     commands.add_parser("init", help="create the secret file if missing, and the database schema")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
+    commands.add_parser(
+        "rotate-secret", help="put a new signing secret first in svc.auth.secret_file; the old ones still verify"
+    )
 
     users = commands.add_parser("users", help="add, remove, passwd, list").add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="add a user; asks for the password")
@@ -94,7 +97,7 @@ def run(args):
     if not os.path.exists(ini):
         raise CommandError(f"{args.ini} does not exist")
     loader = plaster.get_loader(ini, protocols=["wsgi"])
-    if args.command in ("init", "migrate"):
+    if args.command in ("init", "migrate", "rotate-secret"):
         return _setup(loader, args)
     service = loader.get_wsgi_filter(args.filter).service
     if args.command == "grant" and not args.force:
@@ -112,6 +115,19 @@ def _setup(loader, args):
     settings = loader.get_settings("filter:" + args.filter)
     own = {key: value for key, value in settings.items() if key != "use"}  # use is PasteDeploy's
     values = read_auth_settings(settings.global_conf, own)
+    if args.command == "rotate-secret":
+        if not values.secret_file:
+            raise CommandError("rotate-secret writes svc.auth.secret_file, which this ini does not set")
+        try:
+            count = migrate.rotate_secret_file(values.secret_file)
+        except OSError as exc:
+            raise CommandError(f"cannot rotate {values.secret_file}: {exc}") from None
+        print(
+            f"{values.secret_file} now signs with a new secret; {count - 1} older one(s) still verify.\n"
+            "Next: a rolling restart of every instance (each then signs with the new secret); once all run it,\n"
+            "and after svc.auth.lifetime has passed, delete the old lines from the file and restart again."
+        )
+        return
     if args.command == "init" and values.secret_file:
         if migrate.write_secret_file(values.secret_file):
             print(f"wrote a new secret to {values.secret_file} (mode 600)")

@@ -27,3 +27,11 @@ class SignInBusy(Exception):
     def __init__(self, retry_after=1):
         self.retry_after = retry_after
         super().__init__(f"Too many sign-ins are being checked at once; try again in {retry_after} seconds")
+
+
+class SignInUnavailable(Exception):
+    """The database or Redis cannot be reached, so nobody can be checked; the caller should retry."""
+
+    def __init__(self, retry_after=5):
+        self.retry_after = retry_after
+        super().__init__(f"Sign-in is unavailable for a moment; try again in {retry_after} seconds")

@@ -2,9 +2,10 @@
 
 Verified sessions, tokens, Basic headers and permissions are kept in memory for a few seconds
 (``svc.auth.recheck_seconds``; ``basic_cache_seconds`` for Basic), so a request costs no
-database round trip. The caches are per process: ``forget()`` empties them when a change
-is made (svc/auth/service.py says how other processes learn of it).
+database round trip. The caches are per process; each request first compares the
+revocation generation (svc/auth/revocation.py) and empties them when it moved.
 """
+import functools
 import hashlib
 import hmac
 import logging
@@ -12,9 +13,10 @@ import secrets
 import threading
 import time
 
+from sqlalchemy.exc import DBAPIError
 from webob import Request
 
-from svc.auth.errors import BadCredentials, InvalidToken, SignInBusy, Throttled
+from svc.auth.errors import BadCredentials, InvalidToken, SignInBusy, SignInUnavailable, Throttled
 from svc.auth.identity import Identity
 from svc.auth.names import InvalidName, check_name
 from svc.auth.ticket import Ticket
@@ -56,13 +58,33 @@ class _Cache:
         self._data.clear()
 
 
+def fails_closed(method):
+    """The database or Redis unreachable becomes SignInUnavailable (503), never a 500.
+
+    Only what the caches cannot answer reaches them, so cached sessions keep working.
+    """
+
+    @functools.wraps(method)
+    def checked(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (DBAPIError, *self.unavailable) as exc:
+            log.error("sign-in unavailable: %s", exc.__class__.__name__, exc_info=True)
+            raise SignInUnavailable() from exc
+
+    return checked
+
+
 class Identification:
-    def __init__(self, settings, store, passwords, ticket, throttle, clock=time.time):
+    def __init__(self, settings, store, passwords, ticket, throttle, revocations, unavailable=(), clock=time.time):
         self.settings = settings
         self.store = store
         self.passwords = passwords
         self.ticket = ticket
         self.throttle = throttle
+        self.revocations = revocations
+        self.unavailable = unavailable  # what Redis raises when it is down (svc/web/shared_state.py)
+        self._generation = revocations.generation()
         self.clock = clock
         # Per process: N workers hash at most N x max_concurrent_hashes passwords at once.
         self._hash_slots = threading.BoundedSemaphore(settings.max_concurrent_hashes)
@@ -79,19 +101,37 @@ class Identification:
         for cache in (self._basic, self._tickets, self._sessions, self._tokens, self._identities):
             cache.clear()
 
+    def _current(self):
+        """The revocation generation, after emptying the caches if another process changed something."""
+        generation = self.revocations.generation()
+        if generation != self._generation:
+            self._generation = generation
+            self.forget()
+        return generation
+
+    def _put(self, cache, key, value, generation):
+        """Remember what was read from the store under ``generation``, unless a change came meanwhile."""
+        if self.revocations.generation() == generation:
+            cache.put(key, value)
+
+    @fails_closed
     def from_cookie(self, environ):
         """``(Identity or None, Set-Cookie headers)``: a reissued ticket, or a deleted stale one."""
         raw = self.ticket.raw_value(environ.get("HTTP_COOKIE", ""))
         if raw is None:
             return None, []
+        generation = self._current()
         ticket = self._tickets.get(raw)
         if ticket is None:
             ticket = self.ticket.loads(raw)
             if ticket is not None:
                 self._tickets.put(raw, ticket)  # verified once; its age is checked every time
+        if ticket is None:
+            # Never deleted: signed with another secret (a sibling instance not yet rotated), it is still someone's.
+            return None, []
         now = self.clock()
-        age = now - ticket.issued_at if ticket else None
-        session = self._session(ticket.session_key) if ticket and -60 <= age <= self.settings.idle_timeout else None
+        age = now - ticket.issued_at
+        session = self._session(ticket.session_key, generation) if -60 <= age <= self.settings.idle_timeout else None
         if session is None or session[1] <= now:
             return None, self.ticket.clear(Request(environ))
         identity, expires_at = session
@@ -101,30 +141,37 @@ class Identification:
         fresh = Ticket(ticket.session_key, int(now))
         return identity, self.ticket.issue(Request(environ), fresh, int(expires_at - now))
 
+    @fails_closed
     def cached_basic(self, header):
         """The Identity of a Basic header that verified lately, or None."""
+        generation = self._current()
         user_id = self._basic.get(self._keyed(header))
-        return None if user_id is None else self._identity(user_id, "basic")
+        return None if user_id is None else self._identity(user_id, "basic", generation)
 
+    @fails_closed
     def from_basic(self, header, credentials, client):
         """The Identity of Basic ``credentials``, verified now; raises SignInRefused."""
+        generation = self._current()
         principal = self.verify_password(credentials.user, credentials.password, client)
-        self._basic.put(self._keyed(header), principal.user_id)
+        self._put(self._basic, self._keyed(header), principal.user_id, generation)
         return identity_of(principal, "basic")
 
+    @fails_closed
     def from_bearer(self, token):
+        generation = self._current()
         cache_key = self._keyed(token)
         user_id = self._tokens.get(cache_key)
         if user_id is None:
             user_id = self.store.token_user(token)
             if user_id is None:
                 raise InvalidToken()
-            self._tokens.put(cache_key, user_id)
-        identity = self._identity(user_id, "bearer")
+            self._put(self._tokens, cache_key, user_id, generation)
+        identity = self._identity(user_id, "bearer", generation)
         if identity is None:
             raise InvalidToken()
         return identity
 
+    @fails_closed
     def verify_password(self, name, password, client):
         """The Principal of ``name``; unknown user and wrong password fail alike.
 
@@ -169,7 +216,7 @@ class Identification:
         """A keyed hash, so the caches never hold a password or a token."""
         return hmac.new(self._cache_key, secret.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
-    def _session(self, key):
+    def _session(self, key, generation):
         """``(Identity, expires_at)`` of a live session, or None."""
         session = self._sessions.get(key)
         if session is None:
@@ -178,10 +225,10 @@ class Identification:
             if principal is None:
                 return None
             session = (identity_of(principal, "cookie", key), found[1])
-            self._sessions.put(key, session)
+            self._put(self._sessions, key, session, generation)
         return session
 
-    def _identity(self, user_id, method):
+    def _identity(self, user_id, method, generation):
         """The Identity of ``user_id`` signed in by ``method``, or None when the user is gone."""
         identity = self._identities.get((user_id, method))
         if identity is None:
@@ -189,7 +236,7 @@ class Identification:
             if principal is None:
                 return None
             identity = identity_of(principal, method)
-            self._identities.put((user_id, method), identity)
+            self._put(self._identities, (user_id, method), identity, generation)
         return identity
 
 

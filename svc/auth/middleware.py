@@ -17,7 +17,7 @@ from svc.auth.login_path import login_path
 from svc.auth.origin import SAFE_METHODS, is_same_origin
 from svc.auth.permissions import declared_permissions
 from svc.auth.require import PermissionDenied, normalise_path
-from svc.auth.errors import InvalidToken, SignInBusy, SignInRefused, Throttled
+from svc.auth.errors import InvalidToken, SignInBusy, SignInRefused, SignInUnavailable, Throttled
 from svc.auth.service import AuthService
 from svc.auth.settings import auth_settings
 from svc.web import RELAYED_KEY
@@ -60,6 +60,8 @@ class AuthFilter:
             return self.challenger.throttled(request, exc.retry_after, str(exc))(environ, start_response)
         except SignInBusy as exc:
             return self.challenger.busy(request, exc.retry_after, str(exc))(environ, start_response)
+        except SignInUnavailable as exc:
+            return self.challenger.unavailable(request, exc.retry_after, str(exc))(environ, start_response)
         except InvalidToken as exc:
             return self.challenger.unauthorized(request, str(exc), "invalid_token")(environ, start_response)
         except SignInRefused as exc:

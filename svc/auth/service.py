@@ -2,30 +2,34 @@
 
 ``AuthService.identification`` says who a request is (caches, throttle), ``.sessions`` signs
 in and out with the form, ``.admin`` changes users, groups, grants and tokens. Every change
-empties this process's caches at once; another process (a worker, svc-admin) is seen
-within ``recheck_seconds``.
+is published as a revocation (svc/auth/revocation.py): every worker on the host, and with
+Redis every instance, empties its caches before its next request.
 """
 import time
 
+from limits.storage import RedisStorage, storage_from_string
 from pyramid.csrf import CookieCSRFStoragePolicy
 from sqlalchemy.engine import make_url
 
 from svc.auth import migrate
 from svc.auth.administration import Administration
+from svc.auth.fingerprint import check_and_record
 from svc.auth.identification import Identification
 from svc.auth.passwords import Passwords
 from svc.auth.sessions import Sessions
 from svc.auth.store import Store, create_store_engine
-from svc.auth.throttle import SignInThrottle
+from svc.auth.revocation import GenerationFile, Revocations, default_revocation_file
+from svc.auth.throttle import DatabaseThrottle, SignInThrottle
 from svc.auth.ticket import SessionTicket
 from svc.web.settings import SettingError
+from svc.web.shared_state import redis_client, unavailable_errors
 
 
 class AuthService:
-    def __init__(self, settings, store, passwords, clock=time.time):
+    def __init__(self, settings, store, passwords, throttle, revocations, unavailable=(), clock=time.time):
         self.settings = settings
         self.store = store
-        self.ticket = SessionTicket(settings.secret, settings.cookie_name, settings.secure)
+        self.ticket = SessionTicket(settings.secrets, settings.cookie_name, settings.secure)
         # The sign-in form's CSRF token lives in its own cookie: anonymous visitors have no session.
         self.csrf_policy = CookieCSRFStoragePolicy(
             cookie_name=("__Host-" if settings.secure else "") + "svc_csrf",
@@ -33,8 +37,10 @@ class AuthService:
             httponly=True,
             samesite="Lax",
         )
-        throttle = SignInThrottle(settings.login_attempts, settings.login_attempts_per_address, settings.throttle_storage)
-        self.identification = Identification(settings, store, passwords, self.ticket, throttle, clock)
+        self.revocations = revocations
+        self.identification = Identification(
+            settings, store, passwords, self.ticket, throttle, revocations, unavailable, clock
+        )
         self.sessions = Sessions(settings, store, self.identification, self.ticket, self.changed, clock)
         self.admin = Administration(settings, store, passwords, self.changed)
         self.known_permissions = frozenset()  # filled by the filter from the apps below it
@@ -42,24 +48,38 @@ class AuthService:
     @classmethod
     def from_settings(cls, settings):
         engine = create_store_engine(settings.db_url)
+        where = make_url(settings.db_url).render_as_string(hide_password=True)
         if settings.create_schema:
             migrate.upgrade(engine)
         else:
             current, head = migrate.current_revision(engine), migrate.head_revision()
             if current != head:
-                where = make_url(settings.db_url).render_as_string(hide_password=True)
                 raise SettingError(
                     f"the auth database {where} is at schema {current or 'none'}, not {head}: "
                     "run svc-admin <ini> migrate"
                 )
+        check_and_record(engine, settings.secrets, where)
         passwords = Passwords(
             settings.argon2_time_cost,
             settings.argon2_memory_cost,
             settings.argon2_parallelism,
             settings.max_password_bytes,
         )
-        return cls(settings, Store(engine), passwords)
+        redis = redis_client(settings.redis_url) if settings.redis_url else None
+        unavailable = unavailable_errors() if redis is not None else ()
+        revocations = Revocations(
+            GenerationFile(settings.revocation_file or default_revocation_file(settings.db_url)), redis, unavailable
+        )
+        rates = (settings.login_attempts, settings.login_attempts_per_address)
+        if settings.throttle_storage:
+            throttle = SignInThrottle(*rates, storage_from_string(settings.throttle_storage))
+        elif redis is not None:
+            throttle = SignInThrottle(*rates, RedisStorage(settings.redis_url, connection_pool=redis.connection_pool))
+        else:
+            throttle = DatabaseThrottle(*rates, engine)
+        return cls(settings, Store(engine), passwords, throttle, revocations, unavailable)
 
     def changed(self):
-        """A change was stored: forget what the caches remember."""
+        """A change was stored: every process forgets what its caches remember, this one at once."""
+        self.revocations.publish()
         self.identification.forget()

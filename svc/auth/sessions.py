@@ -1,7 +1,7 @@
 """Signing in and out with the form: a server-side session named by a signed cookie."""
 import time
 
-from svc.auth.identification import identity_of
+from svc.auth.identification import fails_closed, identity_of
 from svc.auth.ticket import Ticket
 
 
@@ -13,7 +13,9 @@ class Sessions:
         self.ticket = ticket
         self.changed = changed  # called after a session ends, so every cache forgets it
         self.clock = clock
+        self.unavailable = identification.unavailable
 
+    @fails_closed
     def sign_in(self, request, name, password, client):
         """Verify, end any session the browser came with, and start a new one: ``(Identity, headers)``."""
         principal = self.identification.verify_password(name, password, client)
@@ -25,6 +27,7 @@ class Sessions:
         headers = self.ticket.issue(request, Ticket(key, int(self.clock())), int(self.settings.lifetime))
         return identity_of(principal, "cookie", key), headers
 
+    @fails_closed
     def sign_out(self, request, identity):
         """End the caller's session; the headers delete the cookie."""
         if identity is not None and identity.session_key:

@@ -18,11 +18,20 @@ class Ticket:
 
 
 class SessionTicket:
-    """Reads and writes the cookie; ``secure`` adds Secure and the ``__Host-`` prefix."""
+    """Reads and writes the cookie; ``secure`` adds Secure and the ``__Host-`` prefix.
 
-    def __init__(self, secret, cookie_name="svc_auth", secure=True):
+    ``secrets``: the first signs, every one verifies (a rotation keeps the old ones a while).
+    """
+
+    def __init__(self, secrets, cookie_name="svc_auth", secure=True):
+        if isinstance(secrets, str):
+            secrets = (secrets,)
         self.cookie_name = ("__Host-" if secure else "") + cookie_name
-        self.profile = SignedCookieProfile(
+        self.profile = self._profile(secrets[0], secure)
+        self.verifiers = [self.profile.serializer] + [self._profile(s, secure).serializer for s in secrets[1:]]
+
+    def _profile(self, secret, secure):
+        return SignedCookieProfile(
             secret,
             SALT,
             cookie_name=self.cookie_name,
@@ -56,10 +65,15 @@ class SessionTicket:
         return found
 
     def loads(self, raw):
-        """The Ticket in a raw cookie value, or None when it is forged or malformed."""
-        try:
-            value = self.profile.serializer.loads(raw.encode("ascii"))
-        except (ValueError, TypeError, UnicodeError):
+        """The Ticket in a raw cookie value, or None when no secret verifies it or it is malformed."""
+        value = None
+        for serializer in self.verifiers:
+            try:
+                value = serializer.loads(raw.encode("ascii"))
+                break
+            except (ValueError, TypeError, UnicodeError):
+                continue
+        if value is None:
             return None
         if not isinstance(value, list) or len(value) != 2:
             return None

@@ -7,10 +7,10 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, view_config
 
-from svc.auth.challenge import safe_came_from, sign_in_busy
+from svc.auth.challenge import safe_came_from, sign_in_busy, sign_in_unavailable
 from svc.auth.credentials import client_ip
 from svc.auth.identity import SERVICE_KEY, identity_of
-from svc.auth.errors import SignInBusy, SignInRefused, Throttled
+from svc.auth.errors import SignInBusy, SignInRefused, SignInUnavailable, Throttled
 from svc.web.errors import render_problem, wants_html
 from svc.web.params import query
 from svc.web.problems import Problem
@@ -92,6 +92,8 @@ def login(request):
         ))
     except SignInBusy as exc:
         return _refused(request, came_from, sign_in_busy(exc.retry_after, str(exc)))
+    except SignInUnavailable as exc:
+        return _refused(request, came_from, sign_in_unavailable(exc.retry_after, str(exc)))
     except SignInRefused as exc:
         return _refused(request, came_from, Problem(400, str(exc), slug="sign-in-failed", title="Sign-in failed"))
     new_csrf_token(request)  # a fresh token for the signed-in browser
@@ -116,7 +118,10 @@ def _refused(request, came_from, problem):
 @view_config(route_name="auth.logout", request_method="POST", require_csrf=True)
 def logout(request):
     service = auth_service(request)
-    headers = service.sessions.sign_out(request, identity_of(request.environ))
+    try:
+        headers = service.sessions.sign_out(request, identity_of(request.environ))
+    except SignInUnavailable as exc:
+        return render_problem(request, sign_in_unavailable(exc.retry_after, str(exc)))
     new_csrf_token(request)
     response = HTTPSeeOther(location=request.route_path("auth.login", _query={"signed_out": "1"}))
     response.headerlist.extend(headers)

@@ -647,7 +647,7 @@ class TestCookieLifetime:
         app.get("/auth/whoami", status=401)
 
     @pytest.mark.parametrize("kind", ["tampered", "foreign secret", "garbage", "expired", "replayed after logout"])
-    def test_bad_cookies_are_anonymous_and_deleted(self, prod, clock, kind):
+    def test_bad_cookies_are_anonymous_and_only_ended_sessions_deleted(self, prod, clock, kind):
         prod.user("alice")
         app, ticket = signed_in(prod)
         if kind == "tampered":
@@ -666,7 +666,8 @@ class TestCookieLifetime:
         else:
             app.get("/auth/whoami", headers=BROWSER).forms[0].submit(headers=SAME_ORIGIN)
         response = prod.app.get("/auth/whoami", headers=with_cookie(ticket), status=401)
-        assert cookie_value(response) == ""
+        # An unverifiable cookie may be a sibling instance's with another secret: it is left alone.
+        assert cookie_value(response) == ("" if kind in ("expired", "replayed after logout") else None)
 
 
 class TestAdminAPI:
