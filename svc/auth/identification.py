@@ -126,9 +126,10 @@ class Identification:
             ticket = self.ticket.loads(raw)
             if ticket is not None:
                 self._tickets.put(raw, ticket)  # verified once; its age is checked every time
+        if ticket is None and self.ticket.signed_elsewhere(raw):
+            return None, []  # another secret's (a sibling instance not yet rotated): still someone's, never deleted
         if ticket is None:
-            # Never deleted: signed with another secret (a sibling instance not yet rotated), it is still someone's.
-            return None, []
+            return None, self.ticket.clear(Request(environ))
         now = self.clock()
         age = now - ticket.issued_at
         session = self._session(ticket.session_key, generation) if -60 <= age <= self.settings.idle_timeout else None

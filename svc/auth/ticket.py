@@ -4,6 +4,9 @@ WebOb's ``SignedCookieProfile`` is what Pyramid's own signed sessions use: HMAC 
 salted secret, compared in constant time. The key names a server-side session, so logging
 out or revoking the session ends the cookie at once, whatever its signature says.
 """
+import base64
+import binascii
+import json
 from dataclasses import dataclass
 
 from webob.cookies import SignedCookieProfile
@@ -81,6 +84,17 @@ class SessionTicket:
         if not isinstance(key, str) or type(issued_at) is not int:
             return None
         return Ticket(key, issued_at)
+
+    def signed_elsewhere(self, raw):
+        """True when ``raw`` is a well-formed ticket under a signature none of our secrets makes:
+        most likely a sibling instance's with another secret, so it is not ours to delete."""
+        digest_size = self.profile.serializer.digest_size
+        try:
+            signed = base64.urlsafe_b64decode(raw.encode("ascii") + b"=" * (-len(raw) % 4))
+            value = json.loads(signed[digest_size:])
+        except (ValueError, TypeError, UnicodeError, binascii.Error):
+            return False
+        return len(signed) > digest_size and isinstance(value, list) and len(value) == 2
 
     def read(self, request):
         raw = self.raw_value(request.environ.get("HTTP_COOKIE", ""))
