@@ -11,6 +11,7 @@ add: well under a microsecond, bench/revocation.py).
   messages sent while it was away are lost. While Redis is unreachable other instances fall back
   on ``recheck_seconds``.
 """
+import contextlib
 import fcntl
 import hashlib
 import logging
@@ -46,24 +47,25 @@ class GenerationFile:
     def __init__(self, path):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.path = path
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        if os.fstat(self._fd).st_size < _COUNTER.size:
-            with self._locked():
-                if os.fstat(self._fd).st_size < _COUNTER.size:
-                    os.ftruncate(self._fd, _COUNTER.size)
-        self._map = mmap.mmap(self._fd, _COUNTER.size)
+        with self._locked() as fd:
+            if os.fstat(fd).st_size < _COUNTER.size:
+                os.ftruncate(fd, _COUNTER.size)
+        # Mapped from a descriptor of its own: mmap keeps a duplicate, which would hold a flock for ever.
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            self._map = mmap.mmap(fd, _COUNTER.size)
+        finally:
+            os.close(fd)
 
+    @contextlib.contextmanager
     def _locked(self):
-        fd = self._fd
-
-        class _Lock:
-            def __enter__(self):
-                fcntl.flock(fd, fcntl.LOCK_EX)
-
-            def __exit__(self, *exc):
-                fcntl.flock(fd, fcntl.LOCK_UN)
-
-        return _Lock()
+        """The file, open and locked against other processes' bumps."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield fd
+        finally:
+            os.close(fd)  # closing releases the lock
 
     def read(self):
         return _COUNTER.unpack_from(self._map)[0]  # a torn read only costs one more cache flush
