@@ -42,10 +42,15 @@ testing_extras = [
     "playwright>=1.45",
     # the suite runs the auth store on PostgreSQL too
     "psycopg[binary]>=3.1",
+    # the Redis tests (tests/redis_server.py) need the redis extra's client
+    "redis>=5.0",
 ]
 
 # pip install 'svc[postgresql]' for svc.auth.db_url = postgresql+psycopg://...
 postgresql_extras = ["psycopg[binary]>=3.1"]
+
+# svc.auth.redis_url: the shared throttle and the revocation broadcast (svc/web/shared_state.py)
+redis_extras = ["redis>=5.0"]
 
 setup(
     name="svc",
@@ -57,7 +62,7 @@ setup(
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=requires,
-    extras_require={"testing": testing_extras, "postgresql": postgresql_extras},
+    extras_require={"testing": testing_extras, "postgresql": postgresql_extras, "redis": redis_extras},
     entry_points={
         "paste.app_factory": [
             "main = svc:main",

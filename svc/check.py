@@ -22,7 +22,7 @@ from svc.auth.middleware import AuthFilter
 from svc.auth.middleware import filter_factory as auth_filter_factory
 from svc.auth.permissions import declared_permissions
 from svc.auth.require import RequirePermission
-from svc.auth.settings import load_secret, read_auth_settings
+from svc.auth.settings import load_secrets, read_auth_settings
 from svc.auth.store import create_store_engine
 from svc.web import SETTINGS as WEB_SETTINGS
 from svc.web.mounts import apps_below
@@ -95,7 +95,7 @@ class Check:
             return False
         before = len(self.findings)
         try:
-            load_secret(values, WEB_SETTINGS.parse(context.global_conf).debug)
+            load_secrets(values, WEB_SETTINGS.parse(context.global_conf).debug)
         except ConfigurationError as exc:
             self.error(_one_line(exc, self.ini))
         self.database(values)

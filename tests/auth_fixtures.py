@@ -94,11 +94,11 @@ class AuthWorld:
         self.app = TestApp(wsgi_app, extra_environ={"wsgi.url_scheme": "https", "HTTP_HOST": "localhost"})
 
     def user(self, name, password="correct horse", permissions=(), groups=()):
-        self.service.add_user(name, password)
+        self.service.admin.add_user(name, password)
         for permission in permissions:
-            self.service.write("grant", name, permission)
+            self.service.admin.grant(name, permission)
         for group in groups:
-            self.service.write("add_member", group, name)
+            self.service.admin.add_member(group, name)
         return name
 
     def sign_in(self, app, user, password="correct horse", came_from=None):
@@ -133,9 +133,9 @@ def granted_basic(app, name="tester", password="correct horse"):
 
     service = find_service(app)
     try:
-        service.add_user(name, password)
+        service.admin.add_user(name, password)
     except AlreadyExists:
         return basic(name, password)
     for permission in EVERY_PERMISSION:
-        service.write("grant", name, permission)
+        service.admin.grant(name, permission)
     return basic(name, password)

@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.live_server",
     "tests.nginx_server",
     "tests.pg",
+    "tests.redis_server",
 ]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

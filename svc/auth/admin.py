@@ -5,6 +5,7 @@ from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
 from svc.auth.identity import identity_of
+from svc.auth.names import InvalidName, InvalidValue
 from svc.auth.password_policy import InvalidPassword
 from svc.auth.permissions import UnknownPermission, check_grantable
 from svc.auth.store import AlreadyExists, NotFound, StoreError
@@ -30,7 +31,7 @@ def _store_errors(func):
             raise Problem(400, str(exc), slug="unknown-permission", title="Unknown permission", known=exc.known) from None
         except InvalidPassword as exc:
             raise Problem(400, str(exc), slug="weak-password", title="Password refused", rule=exc.rule) from None
-        except StoreError as exc:  # an invalid name, permission or password
+        except (InvalidName, InvalidValue, StoreError) as exc:  # an invalid name, value, permission or password
             raise invalid_request(str(exc)) from None
 
     wrapper.__name__ = func.__name__
@@ -76,7 +77,7 @@ def add_user(request):
     password = body.get("password")
     if password is not None and not isinstance(password, str):
         raise invalid_request("the member password must be a string", member="password")
-    service.add_user(body["name"], password)
+    service.admin.add_user(body["name"], password)
     request.response.status = 201
     return service.store.user(body["name"])
 
@@ -90,7 +91,7 @@ def show_user(request):
 @_admin_view("auth.admin.user", "DELETE")
 @_store_errors
 def remove_user(request):
-    _writing(request).write("remove_user", request.matchdict["name"])
+    _writing(request).admin.remove_user(request.matchdict["name"])
     return HTTPNoContent()
 
 
@@ -98,14 +99,14 @@ def remove_user(request):
 @_store_errors
 def set_password(request):
     service = _writing(request)
-    service.set_password(request.matchdict["name"], _json(request, "password")["password"])
+    service.admin.set_password(request.matchdict["name"], _json(request, "password")["password"])
     return HTTPNoContent()
 
 
 @_admin_view("auth.admin.sessions", "DELETE")
 @_store_errors
 def revoke_sessions(request):
-    count = _writing(request).write("revoke_sessions", request.matchdict["name"])
+    count = _writing(request).admin.revoke_sessions(request.matchdict["name"])
     return {"revoked": count}
 
 
@@ -119,7 +120,7 @@ def list_groups(request):
 def add_group(request):
     service = _writing(request)
     name = _json(request, "name")["name"]
-    service.write("add_group", name)
+    service.admin.add_group(name)
     request.response.status = 201
     return next(g for g in service.store.groups() if g["name"] == name)
 
@@ -127,21 +128,21 @@ def add_group(request):
 @_admin_view("auth.admin.group", "DELETE")
 @_store_errors
 def remove_group(request):
-    _writing(request).write("remove_group", request.matchdict["name"])
+    _writing(request).admin.remove_group(request.matchdict["name"])
     return HTTPNoContent()
 
 
 @_admin_view("auth.admin.member", "PUT")
 @_store_errors
 def add_member(request):
-    _writing(request).write("add_member", request.matchdict["name"], request.matchdict["user"])
+    _writing(request).admin.add_member(request.matchdict["name"], request.matchdict["user"])
     return HTTPNoContent()
 
 
 @_admin_view("auth.admin.member", "DELETE")
 @_store_errors
 def remove_member(request):
-    _writing(request).write("remove_member", request.matchdict["name"], request.matchdict["user"])
+    _writing(request).admin.remove_member(request.matchdict["name"], request.matchdict["user"])
     return HTTPNoContent()
 
 
@@ -158,7 +159,7 @@ def grant(request):
     if not isinstance(body.get("force", False), bool):
         raise invalid_request("the member force must be true or false", member="force")
     check_grantable(body["permission"], service.known_permissions, body.get("force", False))
-    service.write("grant", body["subject"], body["permission"])
+    service.admin.grant(body["subject"], body["permission"])
     request.response.status = 201
     return {"subject": body["subject"], "permission": body["permission"]}
 
@@ -166,7 +167,7 @@ def grant(request):
 @_admin_view("auth.admin.grant", "DELETE")
 @_store_errors
 def revoke(request):
-    _writing(request).write("revoke", request.matchdict["subject"], request.matchdict["permission"])
+    _writing(request).admin.revoke(request.matchdict["subject"], request.matchdict["permission"])
     return HTTPNoContent()
 
 
@@ -199,7 +200,7 @@ def create_token(request):
         raise invalid_request("the member label must be a string", member="label")
     if expires_in is not None and (type(expires_in) is not int or expires_in <= 0):
         raise invalid_request("the member expires_in is a positive number of seconds", member="expires_in")
-    token, info = service.create_token(body["user"], label, expires_in)
+    token, info = service.admin.create_token(body["user"], label, expires_in)
     request.response.status = 201
     request.response.cache_control = "no-store"
     return {**_token_json(info), "token": token}
@@ -212,7 +213,7 @@ def revoke_token(request):
         token_id = int(request.matchdict["id"])
     except ValueError:
         raise Problem(404, f"no token {request.matchdict['id']}", slug="not-found") from None
-    _writing(request).write("revoke_token", token_id)
+    _writing(request).admin.revoke_token(token_id)
     return HTTPNoContent()
 
 
@@ -228,4 +229,4 @@ def import_htpasswd(request):
         text = request.body.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid_request("the htpasswd file is not UTF-8") from None
-    return service.import_htpasswd(text)
+    return service.admin.import_htpasswd(text)

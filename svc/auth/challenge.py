@@ -96,11 +96,21 @@ class Challenger:
     def busy(self, request, retry_after, detail):
         return _problem(request, sign_in_busy(retry_after, detail))
 
+    def unavailable(self, request, retry_after, detail):
+        return _problem(request, sign_in_unavailable(retry_after, detail))
+
 
 def sign_in_busy(retry_after, detail):
     """Every password-hashing slot is taken (the filter and the form answer alike)."""
     return Problem(
         503, detail, slug="sign-in-busy", title="Too many sign-ins at once", headers={"Retry-After": str(retry_after)}
+    )
+
+
+def sign_in_unavailable(retry_after, detail):
+    """The database or Redis is down: nobody can be checked, so nobody is let in (fail closed)."""
+    return Problem(
+        503, detail, slug="sign-in-unavailable", title="Sign-in unavailable", headers={"Retry-After": str(retry_after)}
     )
 
 

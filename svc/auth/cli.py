@@ -13,6 +13,7 @@ from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
 from svc.auth.permissions import check_grantable, declared_permissions
+from svc.auth.names import InvalidName, InvalidValue
 from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
 from svc.check import open_ini, run_check
@@ -35,6 +36,9 @@ def _parser():
     commands.add_parser("check", help="report what would stop or weaken pserve: exit 0 ok, 1 errors, 2 warnings")
     commands.add_parser("init", help="create the secret file if missing, and the database schema")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic)")
+    commands.add_parser(
+        "rotate-secret", help="put a new signing secret first in svc.auth.secret_file; the old ones still verify"
+    )
 
     users = commands.add_parser("users", help="add, remove, passwd, list").add_subparsers(dest="action", required=True)
     add = users.add_parser("add", help="add a user; asks for the password")
@@ -86,7 +90,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         return run(args) or 0
-    except (CommandError, StoreError, ConfigurationError) as exc:
+    except (CommandError, InvalidName, InvalidValue, StoreError, ConfigurationError) as exc:
         print(f"svc-admin: {exc}", file=sys.stderr)
         return 1
 
@@ -99,7 +103,7 @@ def run(args):
         loader.get_settings("filter:" + args.filter)
     except LookupError:
         raise CommandError(f"{args.ini} has no [filter:{args.filter}] section (egg:svc#auth)") from None
-    if args.command in ("init", "migrate"):
+    if args.command in ("init", "migrate", "rotate-secret"):
         return _setup(loader, args)
     service = loader.get_wsgi_filter(args.filter).service
     if args.command == "grant" and not args.force:
@@ -117,6 +121,19 @@ def _setup(loader, args):
     settings = loader.get_settings("filter:" + args.filter)
     own = {key: value for key, value in settings.items() if key != "use"}  # use is PasteDeploy's
     values = read_auth_settings(settings.global_conf, own)
+    if args.command == "rotate-secret":
+        if not values.secret_file:
+            raise CommandError("rotate-secret writes svc.auth.secret_file, which this ini does not set")
+        try:
+            count = migrate.rotate_secret_file(values.secret_file)
+        except OSError as exc:
+            raise CommandError(f"cannot rotate {values.secret_file}: {exc}") from None
+        print(
+            f"{values.secret_file} now signs with a new secret; {count - 1} older one(s) still verify.\n"
+            "Next: a rolling restart of every instance (each then signs with the new secret); once all run it,\n"
+            "and after svc.auth.lifetime has passed, delete the old lines from the file and restart again."
+        )
+        return
     if args.command == "init" and values.secret_file:
         if migrate.write_secret_file(values.secret_file):
             print(f"wrote a new secret to {values.secret_file} (mode 600)")
@@ -140,14 +157,14 @@ def _users(service, args):
         password = None if args.no_password else read_password()
         if password == "":
             raise CommandError("the password is empty; --no-password adds a user who signs in with API tokens only")
-        service.add_user(args.name, password)
+        service.admin.add_user(args.name, password)
         print(f"added user {args.name}")
     elif args.action == "remove":
-        service.write("remove_user", args.name)
+        service.admin.remove_user(args.name)
         print(f"removed user {args.name}")
     elif args.action == "passwd":
         service.store.user(args.name)  # fail before asking for a password
-        service.set_password(args.name, read_password())
+        service.admin.set_password(args.name, read_password())
         print(f"password of {args.name} set; their sessions ended")
     else:
         _table(
@@ -162,16 +179,16 @@ def _users(service, args):
 
 def _groups(service, args):
     if args.action == "add":
-        service.write("add_group", args.name)
+        service.admin.add_group(args.name)
         print(f"added group {args.name}")
     elif args.action == "remove":
-        service.write("remove_group", args.name)
+        service.admin.remove_group(args.name)
         print(f"removed group {args.name}")
     elif args.action == "add-member":
-        service.write("add_member", args.group, args.user)
+        service.admin.add_member(args.group, args.user)
         print(f"{args.user} is in {args.group}")
     elif args.action == "remove-member":
-        service.write("remove_member", args.group, args.user)
+        service.admin.remove_member(args.group, args.user)
         print(f"{args.user} is no longer in {args.group}")
     else:
         _table(
@@ -181,12 +198,12 @@ def _groups(service, args):
 
 
 def _grant(service, args):
-    service.write("grant", args.subject, args.permission)
+    service.admin.grant(args.subject, args.permission)
     print(f"granted {args.permission} to {args.subject}")
 
 
 def _revoke(service, args):
-    service.write("revoke", args.subject, args.permission)
+    service.admin.revoke(args.subject, args.permission)
     print(f"revoked {args.permission} from {args.subject}")
 
 
@@ -198,7 +215,7 @@ def _tokens(service, args):
     if args.action == "create":
         if args.expires_in is not None and args.expires_in <= 0:
             raise CommandError("--expires-in is a positive number of seconds")
-        token, info = service.create_token(args.user, args.label, args.expires_in)
+        token, info = service.admin.create_token(args.user, args.label, args.expires_in)
         print(f"token {info.id} for {info.user} (shown only now; keep it secret):", file=sys.stderr)
         print(token)
     elif args.action == "list":
@@ -210,12 +227,12 @@ def _tokens(service, args):
             ],
         )
     else:
-        service.write("revoke_token", args.id)
+        service.admin.revoke_token(args.id)
         print(f"revoked token {args.id}")
 
 
 def _sessions(service, args):
-    count = service.write("revoke_sessions", args.user)
+    count = service.admin.revoke_sessions(args.user)
     print(f"ended {count} session(s) of {args.user}")
 
 
@@ -228,7 +245,7 @@ def _import(service, args):
                 text = file.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {args.file}: {exc}") from None
-    report = service.import_htpasswd(text)
+    report = service.admin.import_htpasswd(text)
     for kind in ("added", "updated", "unchanged"):
         if report[kind]:
             print(f"{kind}: {' '.join(report[kind])}")

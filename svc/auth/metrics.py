@@ -4,10 +4,8 @@ from contextlib import contextmanager
 
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select
 
-from svc.auth.models import Session
-from svc.auth.service import InvalidToken, SignInBusy, Throttled
+from svc.auth.errors import InvalidToken, SignInBusy, SignInUnavailable, Throttled
 
 SIGN_INS = Counter("svc_auth_sign_ins_total", "Sign-in attempts by method and outcome", ("method", "outcome"))
 THROTTLED = Counter("svc_auth_throttled_total", "Sign-ins refused by the failed-attempt throttle", ("method",))
@@ -27,6 +25,9 @@ def sign_in(method):
         SIGN_INS.labels(method, "busy").inc()
         HASH_CAP.labels(method).inc()
         raise
+    except SignInUnavailable:
+        SIGN_INS.labels(method, "unavailable").inc()
+        raise
     except InvalidToken:
         SIGN_INS.labels(method, "invalid_token").inc()
         raise
@@ -44,7 +45,5 @@ class ActiveSessions:
         self.service = service
 
     def collect(self):
-        now = int(self.service.clock())
-        with self.service.store.engine.connect() as connection:
-            count = connection.execute(select(func.count()).select_from(Session).where(Session.expires_at > now)).scalar()
+        count = self.service.store.active_sessions()
         yield GaugeMetricFamily("svc_auth_active_sessions", "Browser sessions not yet expired", value=count)

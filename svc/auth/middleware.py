@@ -19,7 +19,8 @@ from svc.auth.readiness import readiness_checks
 from svc.auth.origin import SAFE_METHODS, is_same_origin
 from svc.auth.permissions import declared_permissions
 from svc.auth.require import PermissionDenied, normalise_path
-from svc.auth.service import AuthService, InvalidToken, SignInBusy, SignInRefused, Throttled
+from svc.auth.errors import InvalidToken, SignInBusy, SignInRefused, SignInUnavailable, Throttled
+from svc.auth.service import AuthService
 from svc.auth.settings import auth_settings
 from svc.web import RELAYED_KEY
 
@@ -63,6 +64,8 @@ class AuthFilter:
             return self.challenger.throttled(request, exc.retry_after, str(exc))(environ, start_response)
         except SignInBusy as exc:
             return self.challenger.busy(request, exc.retry_after, str(exc))(environ, start_response)
+        except SignInUnavailable as exc:
+            return self.challenger.unavailable(request, exc.retry_after, str(exc))(environ, start_response)
         except InvalidToken as exc:
             return self.challenger.unauthorized(request, str(exc), "invalid_token")(environ, start_response)
         except SignInRefused as exc:
@@ -109,7 +112,8 @@ class AuthFilter:
         return any(_under(routed, raw) and _under(normal, normalised) for raw, normalised in self.pass_paths)
 
     def identify(self, environ):
-        identity, cookie_headers = self.service.from_cookie(environ)
+        identification = self.service.identification
+        identity, cookie_headers = identification.from_cookie(environ)
         if identity is not None:
             return identity, cookie_headers
         header = environ.get("HTTP_AUTHORIZATION")
@@ -117,7 +121,7 @@ class AuthFilter:
             return None, cookie_headers
         if len(header) > self.max_authorization:
             raise _HeaderTooLarge()
-        identity = self.service.cached_basic(header)
+        identity = identification.cached_basic(header)
         if identity is not None:
             return identity, cookie_headers
         credentials = parse_authorization(header)
@@ -126,9 +130,9 @@ class AuthFilter:
         if isinstance(credentials, BasicCredentials):
             client = client_ip(environ, self.service.settings.trusted_proxies)
             with sign_in("basic"):
-                return self.service.from_basic(header, credentials, client), cookie_headers
+                return identification.from_basic(header, credentials, client), cookie_headers
         with sign_in("bearer"):
-            return self.service.from_bearer(credentials.token), cookie_headers
+            return identification.from_bearer(credentials.token), cookie_headers
 
     def call_app(self, environ, request, identity, extra_headers, start_response):
         started = []

@@ -75,3 +75,17 @@ def write_secret_file(path):
     with os.fdopen(descriptor, "w") as file:
         file.write(secrets.token_urlsafe(48) + "\n")
     return True
+
+
+def rotate_secret_file(path):
+    """Put a new random secret first in the secret file at ``path``, keeping the others; returns how many it holds."""
+    with open(path, encoding="utf-8") as file:
+        kept = [line.strip() for line in file if line.strip()]
+    if not kept:
+        raise OSError(f"{path} holds no secret; svc-admin <ini> init writes one")
+    temporary = f"{path}.new"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write("".join(f"{secret}\n" for secret in [secrets.token_urlsafe(48), *kept]))
+    os.replace(temporary, path)  # every reader sees the old file or the new one, never half of one
+    return len(kept) + 1

@@ -1,6 +1,8 @@
 """The auth store's tables (SQLAlchemy 2). Times are Unix seconds, so any database stores them alike."""
-from sqlalchemy import BigInteger, ForeignKey, Integer, MetaData, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from svc.auth.names import HASH_LENGTH, NAME_LENGTH, PERMISSION_LENGTH
 
 # Named constraints, so Alembic can alter them on every database (SQLite included).
 NAMING = {
@@ -11,9 +13,6 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-NAME_LENGTH = 150
-PERMISSION_LENGTH = 64
-HASH_LENGTH = 255
 
 # Unix seconds in 64 bits, so no time overflows in 2038; SQLite's INTEGER holds 64 bits already.
 Time = BigInteger().with_variant(Integer(), "sqlite")
@@ -97,3 +96,23 @@ class Session(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("auth_users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[int] = mapped_column(Time)
     expires_at: Mapped[int] = mapped_column(Time)
+
+
+class SignInFailure(Base):
+    """A failed sign-in, counted in a window by every worker and instance (svc/auth/throttle.py)."""
+
+    __tablename__ = "auth_sign_in_failures"
+    __table_args__ = (Index("ix_auth_sign_in_failures_key_at", "key", "at"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))  # "name client" or "@network network"
+    at: Mapped[int] = mapped_column(BigInteger, index=True)  # Unix milliseconds
+
+
+class SecretFingerprint(Base):
+    """An HMAC of a fixed label under each secret the last instance started with (svc/auth/secrets.py)."""
+
+    __tablename__ = "auth_secret_fingerprints"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recorded_at: Mapped[int] = mapped_column(BigInteger)

@@ -1,5 +1,5 @@
 """OpenAPI paths of the auth piece, relative to its mount."""
-from svc.auth.store import MAX_LIFETIME
+from svc.auth.names import MAX_LIFETIME
 from svc.web.openapi import HTML, json_content
 
 _PAGE_OR_PROBLEM = {**HTML, "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}

@@ -2,7 +2,7 @@
 
 No composition rules (digits, symbols): length and a list of common passwords do the work.
 The list is the 30,000 common passwords that zxcvbn ships, loaded on first use.
-svc-admin and the admin API both reach this through AuthService.add_user and set_password.
+svc-admin and the admin API both reach this through Administration.add_user and set_password.
 """
 import functools
 

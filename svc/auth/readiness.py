@@ -1,5 +1,5 @@
 """What /readyz asks of the auth filter's dependencies: the database answers and its schema is
-current; the throttle storage answers when it is shared (redis://...)."""
+current; Redis answers when it is configured, and so does an explicit shared throttle storage."""
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -19,10 +19,15 @@ def readiness_checks(service):
         if current != head:
             raise RuntimeError(f"schema is at {current or 'none'}, not {head}: run svc-admin <ini> migrate")
 
-    checks = [ReadinessCheck("auth.database", database, where=where(service.settings.db_url))]
-    storage = service.limiter.storage
-    if not service.settings.throttle_storage.startswith("memory://"):
-        checks.append(ReadinessCheck("auth.throttle_storage", lambda timeout: _answers(storage), where=where(service.settings.throttle_storage)))
+    settings = service.settings
+    checks = [ReadinessCheck("auth.database", database, where=where(settings.db_url))]
+    redis = service.revocations.redis
+    if redis is not None:
+        checks.append(ReadinessCheck("auth.redis", lambda timeout: redis.ping(), where=where(settings.redis_url)))
+    limiter = getattr(service.identification.throttle, "limiter", None)  # None: counted in the database
+    if settings.throttle_storage and not settings.throttle_storage.startswith("memory://") and limiter is not None:
+        storage = limiter.storage
+        checks.append(ReadinessCheck("auth.throttle_storage", lambda timeout: _answers(storage), where=where(settings.throttle_storage)))
     return tuple(checks)
 
 

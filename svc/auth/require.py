@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from pyramid.httpexceptions import HTTPForbidden
 
 from svc.auth.identity import NEEDED_KEY, identity_of
-from svc.auth.store import StoreError, check_permission
+from svc.auth.names import InvalidName, check_permission
 from svc.web.mounts import Access, access_of
 from svc.web.problems import permission_lacking, problem_json_response, sign_in_needed
 from svc.web.settings import SettingError, as_list
@@ -93,7 +93,7 @@ def filter_factory(global_conf, **local_conf):
     permission = local_conf.get("permission", "").strip()
     try:
         check_permission(permission)
-    except StoreError as exc:
+    except InvalidName as exc:
         raise SettingError(f"egg:svc#require permission = {permission!r}: {exc}") from None
     paths = as_list(local_conf.get("paths", "/"))
     if not paths or not all(p.startswith("/") for p in paths):

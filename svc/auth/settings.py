@@ -67,7 +67,9 @@ SETTINGS = SettingsSpec(
     login_attempts=(as_rate, "5 per 15 minutes"),
     login_attempts_per_address=(as_rate, "100 per 15 minutes"),
     max_concurrent_hashes=(as_hash_slots, ""),
-    throttle_storage=(as_text, "memory://"),
+    throttle_storage=(as_text, None),  # None: Redis with redis_url, else the auth database (svc/auth/throttle.py)
+    redis_url=(as_text, None),
+    revocation_file=(as_text, None),  # None: beside a SQLite database (svc/auth/revocation.py)
     trusted_proxies=(as_networks, ()),
     allow_legacy_hashes=(as_bool, False),
     # NIST SP 800-63B asks for 8 at the very least; see svc/auth/password_policy.py
@@ -88,35 +90,42 @@ def read_auth_settings(global_conf, local_conf):
 def auth_settings(global_conf, local_conf):
     """The filter's settings, with its secret loaded and checked."""
     values = read_auth_settings(global_conf, local_conf)
-    values.secret = load_secret(values, WEB_SETTINGS.parse(global_conf).debug)
+    values.secrets = load_secrets(values, WEB_SETTINGS.parse(global_conf).debug)
     return values
 
 
-def load_secret(values, debug):
-    """The signing secret; start-up stops with a clear message when it is missing or weak."""
+def read_secret_file(path):
+    """The secrets in ``path``, one a line, newest (the signing one) first."""
+    try:
+        with open(path, encoding="utf-8") as file:
+            return tuple(line.strip() for line in file if line.strip())
+    except OSError as exc:
+        raise SettingError(
+            f"setting svc.auth.secret_file = {path!r} cannot be read ({exc.strerror}); "
+            f"create it with: svc-admin <ini> init"
+        ) from None
+
+
+def load_secrets(values, debug):
+    """The secrets, the signing one first; start-up stops with a clear message when one is missing or weak.
+
+    ``svc.auth.secret`` holds them separated by spaces, ``secret_file`` one a line.
+    """
     if values.secret and values.secret_file:
         raise SettingError("set svc.auth.secret or svc.auth.secret_file, not both")
-    secret = values.secret
-    if values.secret_file:
-        try:
-            with open(values.secret_file, encoding="utf-8") as file:
-                secret = file.read().strip()
-        except OSError as exc:
-            raise SettingError(
-                f"setting svc.auth.secret_file = {values.secret_file!r} cannot be read ({exc.strerror}); "
-                f"create it with: svc-admin <ini> init"
-            ) from None
-    if not secret:
+    secrets = read_secret_file(values.secret_file) if values.secret_file else tuple(as_list(values.secret or ""))
+    if not secrets:
         raise SettingError(
             "the auth filter needs a secret: set svc.auth.secret_file (svc-admin <ini> init creates one)"
         )
-    if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
-        raise SettingError(f"the svc.auth secret is shorter than {MIN_SECRET_BYTES} bytes; use a random one")
-    if secret == SAMPLE_SECRET:
-        if not debug:
-            raise SettingError(
-                "the svc.auth secret is the sample from development.ini; "
-                "set svc.auth.secret_file to a file with a random secret (svc-admin <ini> init)"
-            )
-        log.warning("svc.auth uses the sample development secret: fine for development only")
-    return secret
+    for secret in secrets:
+        if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+            raise SettingError(f"an svc.auth secret is shorter than {MIN_SECRET_BYTES} bytes; use a random one")
+        if secret == SAMPLE_SECRET:
+            if not debug:
+                raise SettingError(
+                    "the svc.auth secret is the sample from development.ini; "
+                    "set svc.auth.secret_file to a file with a random secret (svc-admin <ini> init)"
+                )
+            log.warning("svc.auth uses the sample development secret: fine for development only")
+    return secrets

@@ -1,7 +1,6 @@
 """The auth store: users, groups, grants, API tokens and sessions in any SQLAlchemy database."""
 import hashlib
 import os
-import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -12,9 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DBSession
 
 from svc.auth.models import (
-    HASH_LENGTH,
-    NAME_LENGTH,
-    PERMISSION_LENGTH,
     ApiToken,
     Group,
     GroupGrant,
@@ -24,19 +20,16 @@ from svc.auth.models import (
     UserGrant,
 )
 
+from svc.auth.names import (
+    MAX_ID,
+    check_hash,
+    check_label,
+    check_lifetime,
+    check_name,
+    check_permission,
+)
+
 TOKEN_PREFIX = "svc_"
-# A token's longest lifetime in seconds: a thousand years is "never" for anyone, and keeps every
-# expiry inside 64 bits and the dates Python can print.
-MAX_LIFETIME = 1000 * 365 * 24 * 3600
-# Token ids are 32-bit in every database.
-MAX_ID = 2**31 - 1
-# Any printable name without spaces or colons (Basic auth cannot carry a colon in a user name);
-# no lone surrogate either, which no database can encode.
-_NAME = re.compile(r"^[^\s:@\x00-\x1f\x7f\ud800-\udfff][^\s:\x00-\x1f\x7f\ud800-\udfff]{0,%d}$" % (NAME_LENGTH - 1))
-_PERMISSION = re.compile(r"^[a-z][a-z0-9_.:-]{0,%d}$" % (PERMISSION_LENGTH - 1))
-_LABEL = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
-# Every hash format svc reads (argon2, bcrypt, apr1, {SHA}, crypt) is printable ASCII.
-_HASH = re.compile(r"[\x21-\x7e]{1,%d}" % HASH_LENGTH)
 
 
 class StoreError(Exception):
@@ -49,14 +42,6 @@ class NotFound(StoreError):
 
 class AlreadyExists(StoreError):
     pass
-
-
-class InvalidName(StoreError):
-    pass
-
-
-class InvalidValue(StoreError):
-    """A label, hash or lifetime the database cannot hold or svc will not store."""
 
 
 @dataclass(frozen=True)
@@ -82,41 +67,6 @@ class TokenInfo:
 def digest(secret):
     """SHA-256 of a high-entropy secret (a token or a session key); a fast hash suffices."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def check_name(name, kind="user"):
-    if not isinstance(name, str) or not _NAME.fullmatch(name):
-        raise InvalidName(
-            f"{kind} names are 1 to {NAME_LENGTH} characters without spaces, colons or a leading @"
-        )
-    return name
-
-
-def check_permission(permission):
-    if not isinstance(permission, str) or not _PERMISSION.fullmatch(permission):
-        raise InvalidName(
-            f"permissions are lowercase words of up to {PERMISSION_LENGTH} characters "
-            "(letters, digits, _ . : -), starting with a letter"
-        )
-    return permission
-
-
-def check_hash(password_hash):
-    if password_hash is not None and not (isinstance(password_hash, str) and _HASH.fullmatch(password_hash)):
-        raise InvalidValue(f"a password hash is 1 to {HASH_LENGTH} printable ASCII characters")
-    return password_hash
-
-
-def check_label(label):
-    if not isinstance(label, str) or not _LABEL.fullmatch(label):
-        raise InvalidValue("a token label is text without control characters")
-    return label[:NAME_LENGTH]
-
-
-def check_lifetime(lifetime):
-    if lifetime is not None and not 0 < lifetime <= MAX_LIFETIME:
-        raise InvalidValue(f"a token lifetime is 1 to {MAX_LIFETIME} seconds (a thousand years)")
-    return lifetime
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -246,7 +196,6 @@ class Store:
     # groups
 
     def add_group(self, name):
-        check_name(name, "group")
         with self._session() as db, db.begin():
             db.add(Group(name=name, created_at=self.now()))
             self._flush_unique(db, f"group {name} already exists")
@@ -381,6 +330,11 @@ class Store:
         if row is None or row.expires_at <= self.now():
             return None
         return row.user_id, row.expires_at
+
+    def active_sessions(self):
+        """How many browser sessions have not expired yet (one indexed count)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(Session).where(Session.expires_at > self.now())).scalar()
 
     def end_session(self, key):
         with self._session() as db, db.begin():

@@ -4,6 +4,9 @@ WebOb's ``SignedCookieProfile`` is what Pyramid's own signed sessions use: HMAC 
 salted secret, compared in constant time. The key names a server-side session, so logging
 out or revoking the session ends the cookie at once, whatever its signature says.
 """
+import base64
+import binascii
+import json
 from dataclasses import dataclass
 
 from webob.cookies import SignedCookieProfile
@@ -18,11 +21,20 @@ class Ticket:
 
 
 class SessionTicket:
-    """Reads and writes the cookie; ``secure`` adds Secure and the ``__Host-`` prefix."""
+    """Reads and writes the cookie; ``secure`` adds Secure and the ``__Host-`` prefix.
 
-    def __init__(self, secret, cookie_name="svc_auth", secure=True):
+    ``secrets``: the first signs, every one verifies (a rotation keeps the old ones a while).
+    """
+
+    def __init__(self, secrets, cookie_name="svc_auth", secure=True):
+        if isinstance(secrets, str):
+            secrets = (secrets,)
         self.cookie_name = ("__Host-" if secure else "") + cookie_name
-        self.profile = SignedCookieProfile(
+        self.profile = self._profile(secrets[0], secure)
+        self.verifiers = [self.profile.serializer] + [self._profile(s, secure).serializer for s in secrets[1:]]
+
+    def _profile(self, secret, secure):
+        return SignedCookieProfile(
             secret,
             SALT,
             cookie_name=self.cookie_name,
@@ -56,10 +68,15 @@ class SessionTicket:
         return found
 
     def loads(self, raw):
-        """The Ticket in a raw cookie value, or None when it is forged or malformed."""
-        try:
-            value = self.profile.serializer.loads(raw.encode("ascii"))
-        except (ValueError, TypeError, UnicodeError):
+        """The Ticket in a raw cookie value, or None when no secret verifies it or it is malformed."""
+        value = None
+        for serializer in self.verifiers:
+            try:
+                value = serializer.loads(raw.encode("ascii"))
+                break
+            except (ValueError, TypeError, UnicodeError):
+                continue
+        if value is None:
             return None
         if not isinstance(value, list) or len(value) != 2:
             return None
@@ -67,6 +84,17 @@ class SessionTicket:
         if not isinstance(key, str) or type(issued_at) is not int:
             return None
         return Ticket(key, issued_at)
+
+    def signed_elsewhere(self, raw):
+        """True when ``raw`` is a well-formed ticket under a signature none of our secrets makes:
+        most likely a sibling instance's with another secret, so it is not ours to delete."""
+        digest_size = self.profile.serializer.digest_size
+        try:
+            signed = base64.urlsafe_b64decode(raw.encode("ascii") + b"=" * (-len(raw) % 4))
+            value = json.loads(signed[digest_size:])
+        except (ValueError, TypeError, UnicodeError, binascii.Error):
+            return False
+        return len(signed) > digest_size and isinstance(value, list) and len(value) == 2
 
     def read(self, request):
         raw = self.raw_value(request.environ.get("HTTP_COOKIE", ""))

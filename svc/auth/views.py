@@ -7,11 +7,11 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import exception_view_config, view_config
 
-from svc.auth.challenge import safe_came_from, sign_in_busy
+from svc.auth.challenge import safe_came_from, sign_in_busy, sign_in_unavailable
 from svc.auth.credentials import client_ip
 from svc.auth.identity import SERVICE_KEY, identity_of
+from svc.auth.errors import SignInBusy, SignInRefused, SignInUnavailable, Throttled
 from svc.auth.metrics import sign_in
-from svc.auth.service import SignInBusy, SignInRefused, Throttled
 from svc.web.errors import render_problem, wants_html
 from svc.web.params import query
 from svc.web.problems import Problem
@@ -85,7 +85,7 @@ def login(request):
     client = client_ip(request.environ, service.settings.trusted_proxies)
     try:
         with sign_in("form"):
-            _, headers = service.login(
+            _, headers = service.sessions.sign_in(
                 request, request.POST.get("user", ""), request.POST.get("password", ""), client
             )
     except Throttled as exc:
@@ -94,6 +94,8 @@ def login(request):
         ))
     except SignInBusy as exc:
         return _refused(request, came_from, sign_in_busy(exc.retry_after, str(exc)))
+    except SignInUnavailable as exc:
+        return _refused(request, came_from, sign_in_unavailable(exc.retry_after, str(exc)))
     except SignInRefused as exc:
         return _refused(request, came_from, Problem(400, str(exc), slug="sign-in-failed", title="Sign-in failed"))
     new_csrf_token(request)  # a fresh token for the signed-in browser
@@ -118,7 +120,10 @@ def _refused(request, came_from, problem):
 @view_config(route_name="auth.logout", request_method="POST", require_csrf=True)
 def logout(request):
     service = auth_service(request)
-    headers = service.logout(request, identity_of(request.environ))
+    try:
+        headers = service.sessions.sign_out(request, identity_of(request.environ))
+    except SignInUnavailable as exc:
+        return render_problem(request, sign_in_unavailable(exc.retry_after, str(exc)))
     new_csrf_token(request)
     response = HTTPSeeOther(location=request.route_path("auth.login", _query={"signed_out": "1"}))
     response.headerlist.extend(headers)

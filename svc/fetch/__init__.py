@@ -10,7 +10,7 @@ from svc.fetch.errors import FetchError
 from svc.fetch.fetcher import Fetcher
 from svc.fetch.guard import DestinationPolicy, as_ports, as_proxy, as_rules
 from svc.fetch.headers import DEFAULT_STRIPPED, ResponseFilter
-from svc.fetch.loops import LoopGuard, deployment_mark
+from svc.fetch.loops import LoopGuard, deployment_marks
 from svc.fetch.openapi import PATHS, SCHEMAS
 from svc.fetch.problems import fetch_error
 from svc.fetch.slots import CallerSlots
@@ -74,7 +74,7 @@ def includeme(config):
         ResponseFilter(settings.strip_response_headers),
         CallerSlots(settings.max_concurrent_per_user),
     ))
-    loops = LoopGuard(deployment_mark(config.get_settings()))
+    loops = LoopGuard(deployment_marks(config.get_settings()))
     # The Via of this request's fetches; FetchLoop (508) when svc itself sent the request.
     config.add_request_method(lambda request: loops.outgoing_via(request.headers.get("Via")), "fetch_via", reify=True)
     config.add_route("fetch.root", "/")

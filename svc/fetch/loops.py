@@ -17,33 +17,43 @@ _MARK = re.compile(r"^svc-[0-9a-f]{32}$")
 MAX_MARKS = 16
 
 
-def deployment_mark(settings):
-    """``svc-`` and 32 hex digits: HMAC-SHA256 of a fixed label under the auth secret.
+def deployment_marks(settings):
+    """svc's marks, the one it sends first: ``svc-`` and 32 hex digits, HMAC-SHA256 of a fixed
+    label under each auth secret.
 
     Every process and instance that shares svc.auth.secret (or svc.auth.secret_file) shares
-    the mark, and the secret cannot be recovered from it. Without a secret the mark is
-    random for this process; LoopGuard's passing on of marks still ends every loop.
+    the marks, and no secret can be recovered from them. The auth secret may be a list while
+    it is rotated (the first signs); svc marks with the first and recognises every one, so
+    during a rolling restart rotated and unrotated instances still know each other's fetches.
+    Without a secret the mark is random for this process; LoopGuard's passing on of marks
+    still ends every loop.
     """
-    secret = str(settings.get("svc.auth.secret") or "").strip()
+    keys = [secret.encode("utf-8") for secret in _secrets(settings)] or [secrets.token_bytes(32)]
+    return tuple("svc-" + hmac.new(key, b"svc.fetch loop mark", hashlib.sha256).hexdigest()[:32] for key in keys)
+
+
+def _secrets(settings):
+    """The auth secrets as svc.auth reads them: words of svc.auth.secret, or lines of the file."""
+    inline = str(settings.get("svc.auth.secret") or "").split()
     path = str(settings.get("svc.auth.secret_file") or "").strip()
-    if not secret and path:
-        try:
-            with open(path, encoding="utf-8") as file:
-                secret = file.read().strip()
-        except OSError as exc:
-            raise SettingError(
-                f"setting svc.auth.secret_file = {path!r} cannot be read ({exc.strerror}); "
-                f"the fetch piece derives its loop mark from it; create it with: svc-admin <ini> init"
-            ) from None
-    key = secret.encode("utf-8") if secret else secrets.token_bytes(32)
-    return "svc-" + hmac.new(key, b"svc.fetch loop mark", hashlib.sha256).hexdigest()[:32]
+    if inline or not path:
+        return inline
+    try:
+        with open(path, encoding="utf-8") as file:
+            return [line.strip() for line in file if line.strip()]
+    except OSError as exc:
+        raise SettingError(
+            f"setting svc.auth.secret_file = {path!r} cannot be read ({exc.strerror}); "
+            f"the fetch piece derives its loop mark from it; create it with: svc-admin <ini> init"
+        ) from None
 
 
 class LoopGuard:
     """Judges a request's ``Via`` and says what Via its fetches carry."""
 
-    def __init__(self, mark):
-        self.mark = mark
+    def __init__(self, marks):
+        self.mark = marks[0]
+        self.known = frozenset(marks)
 
     def outgoing_via(self, incoming):
         """The Via value for the fetches of a request that arrived with Via ``incoming``.
@@ -57,7 +67,7 @@ class LoopGuard:
             words = entry.split()
             if len(words) < 2 or not _MARK.match(words[1]):
                 continue
-            if words[1] == self.mark:
+            if words[1] in self.known:
                 raise errors.FetchLoop("this request was sent by this svc itself: a fetch looped back into svc")
             marks.append(f"1.1 {words[1]}")
         if len(marks) >= MAX_MARKS:

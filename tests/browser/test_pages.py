@@ -29,9 +29,9 @@ def site(tmp_path_factory):
     conf = make_auth_dir(str(tmp_path_factory.mktemp("browser-auth")))
     app = load("testing.ini", **conf, **{"svc.enforce_permissions": "true"})
     service = find_service(app)
-    service.add_user("alice", PASSWORD)
+    service.admin.add_user("alice", PASSWORD)
     for permission in ("dns", "fetch"):
-        service.write("grant", "alice", permission)
+        service.admin.grant("alice", permission)
     served = Served(app)
     yield served.base
     served.stop()

@@ -108,8 +108,8 @@ class TestBasicAndBearer:
     def test_basic_is_verified_once_then_cached(self, prod, monkeypatch):
         prod.user("alice")
         calls = []
-        verify = prod.service.passwords.verify
-        monkeypatch.setattr(prod.service.passwords, "verify", lambda *a: calls.append(1) or verify(*a))
+        verify = prod.service.identification.passwords.verify
+        monkeypatch.setattr(prod.service.identification.passwords, "verify", lambda *a: calls.append(1) or verify(*a))
         for _ in range(3):
             body = prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)}).json
             assert body["method"] == "basic"
@@ -117,7 +117,7 @@ class TestBasicAndBearer:
 
     def test_bearer_token_until_revoked(self, prod):
         prod.user("alice", permissions=["admin"])
-        token, info = prod.service.create_token("alice", "ci")
+        token, info = prod.service.admin.create_token("alice", "ci")
         bearer = {"Authorization": "Bearer " + token}
         assert prod.app.get("/auth/whoami", headers=bearer).json["method"] == "bearer"
         prod.app.delete(f"/auth/admin/tokens/{info.id}", headers=bearer, status=204)
@@ -126,7 +126,7 @@ class TestBasicAndBearer:
 
     def test_a_bcrypt_hash_is_upgraded_to_argon2id_at_sign_in(self, prod):
         stored = "$2y$" + bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()[4:]
-        prod.service.import_htpasswd(f"carol:{stored}\n")
+        prod.service.admin.import_htpasswd(f"carol:{stored}\n")
         prod.app.get("/auth/whoami", headers={"Authorization": basic("carol", PASSWORD)})
         assert prod.service.store.credentials("carol")[1].startswith("$argon2id$")
         prod.service.changed()
@@ -135,7 +135,7 @@ class TestBasicAndBearer:
     def test_changed_argon2_parameters_rehash_at_sign_in(self, prod):
         prod.user("alice")
         old = prod.service.store.credentials("alice")[1]
-        prod.service.passwords.hasher = type(prod.service.passwords.hasher)(time_cost=2, memory_cost=16, parallelism=1)
+        prod.service.identification.passwords.hasher = type(prod.service.identification.passwords.hasher)(time_cost=2, memory_cost=16, parallelism=1)
         prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)})
         new = prod.service.store.credentials("alice")[1]
         assert new != old and "m=16,t=2" in new
@@ -380,7 +380,7 @@ def cookie_app(world, user):
 class TestForeignApp:
     def test_all_three_sign_in_methods(self, foreign):
         foreign.user("alice")
-        token, _ = foreign.service.create_token("alice")
+        token, _ = foreign.service.admin.create_token("alice")
         assert foreign.app.get("/legacy/", headers={"Authorization": basic("alice", PASSWORD)}).text == "hello alice via Basic"
         assert foreign.app.get("/legacy/", headers={"Authorization": "Bearer " + token}).text == "hello alice via Bearer"
         assert cookie_app(foreign, "alice").get("/legacy/").text == "hello alice via cookie"
@@ -498,7 +498,7 @@ class TestHostile:
             assert response.json["type"] == "https://svc.invalid/problems/malformed-credentials"
 
     def test_a_100_kb_authorization_header_is_refused_before_any_hashing(self, prod, monkeypatch):
-        monkeypatch.setattr(prod.service.passwords, "verify", lambda *a: pytest.fail("hashed"))
+        monkeypatch.setattr(prod.service.identification.passwords, "verify", lambda *a: pytest.fail("hashed"))
         header = "Basic " + base64.b64encode(b"alice:" + b"x" * 75000).decode()
         assert len(header) > 100_000
         response = prod.app.get("/hello?name=x", headers={"Authorization": header}, status=431)
@@ -506,12 +506,12 @@ class TestHostile:
 
     def test_a_10000_byte_password_is_refused_without_hashing(self, prod, monkeypatch):
         prod.user("alice")
-        monkeypatch.setattr(prod.service.passwords, "verify", lambda *a: pytest.fail("hashed"))
+        monkeypatch.setattr(prod.service.identification.passwords, "verify", lambda *a: pytest.fail("hashed"))
         prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", "x" * 10_000)}, status=431)
         response = prod.sign_in(browser(prod), "alice", "x" * 10_000)
         assert response.status_int == 400 and "The user name or password is wrong" in response.text
         with pytest.raises(Exception, match="longer than 1024 bytes"):
-            prod.service.set_password("alice", "x" * 10_000)
+            prod.service.admin.set_password("alice", "x" * 10_000)
 
     def test_unknown_user_and_wrong_password_look_alike(self, prod):
         prod.user("alice")
@@ -624,8 +624,8 @@ def test_a_lock_never_lasts_past_its_window(auth_conf):
 class TestCookieLifetime:
     @pytest.fixture
     def clock(self, prod):
-        now = [prod.service.clock()]
-        prod.service.clock = lambda: now[0]
+        now = [prod.service.identification.clock()]
+        prod.service.identification.clock = prod.service.sessions.clock = lambda: now[0]
         prod.service.store.clock = lambda: now[0]
         return now
 
@@ -648,11 +648,11 @@ class TestCookieLifetime:
         app.get("/auth/whoami", status=401)
 
     @pytest.mark.parametrize("kind", ["tampered", "foreign secret", "garbage", "expired", "replayed after logout"])
-    def test_bad_cookies_are_anonymous_and_deleted(self, prod, clock, kind):
+    def test_bad_cookies_are_anonymous_and_only_ended_sessions_deleted(self, prod, clock, kind):
         prod.user("alice")
         app, ticket = signed_in(prod)
-        if kind == "tampered":
-            ticket = ticket[:-2] + ("A" if ticket[-2] != "A" else "B") + ticket[-1]
+        if kind == "tampered":  # the signature, so it reads as another secret's
+            ticket = ("A" if ticket[0] != "A" else "B") + ticket[1:]
         elif kind == "foreign secret":
             from webob import Request
 
@@ -667,7 +667,8 @@ class TestCookieLifetime:
         else:
             app.get("/auth/whoami", headers=BROWSER).forms[0].submit(headers=SAME_ORIGIN)
         response = prod.app.get("/auth/whoami", headers=with_cookie(ticket), status=401)
-        assert cookie_value(response) == ""
+        # A well-formed cookie that no secret verifies may be a sibling instance's with another secret: left alone.
+        assert cookie_value(response) == (None if kind in ("tampered", "foreign secret") else "")
 
 
 class TestAdminAPI:
@@ -769,7 +770,7 @@ class TestAdminAPI:
         prod.app.get("/auth/whoami", headers={"Authorization": basic("dave", "pw")})
 
     def test_a_cookie_session_must_send_the_csrf_token_to_change_anything(self, prod, root):
-        prod.service.write("grant", "root", "admin")
+        prod.service.admin.grant("root", "admin")
         app, _ = signed_in(prod, "root")
         app.post_json("/auth/admin/groups", {"name": "ops"}, status=403)  # the filter: not from svc's pages
         app.post_json("/auth/admin/groups", {"name": "ops"}, headers=SAME_ORIGIN, status=400)

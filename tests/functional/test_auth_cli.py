@@ -243,4 +243,5 @@ class TestShippedInis:
         status, out, _ = clone("production.ini", "users", "list")
         assert status == 0 and "frank" not in out
         assert "frank" in clone("development.ini", "users", "list")[1]
-        assert sorted(p.name for p in clone.var.iterdir()) == ["auth-secret", "dev.sqlite", "svc.sqlite"]
+        files = ["auth-secret", "dev.sqlite", "dev.sqlite.revoked", "svc.sqlite", "svc.sqlite.revoked"]
+        assert sorted(p.name for p in clone.var.iterdir()) == files  # each database its own revocation counter

@@ -9,7 +9,8 @@ import pytest
 from webtest import TestApp
 
 from svc.auth import migrate
-from svc.auth.store import MAX_LIFETIME, create_store_engine
+from svc.auth.names import MAX_LIFETIME
+from svc.auth.store import create_store_engine
 from tests.auth_fixtures import basic
 from tests.conftest import load
 from tests.openapi import assert_is_problem
@@ -20,7 +21,7 @@ PARALLEL = 10
 @pytest.fixture
 def root(prod):
     prod.user("root", permissions=["admin"])
-    token, _ = prod.service.create_token("root")
+    token, _ = prod.service.admin.create_token("root")
     return {"Authorization": "Bearer " + token}  # a bearer costs no password hash, so ten can run at once
 
 
@@ -77,7 +78,7 @@ class TestValuesNoDatabaseHolds:
         ],
     )
     def test_refused_before_the_store(self, prod, root, method, path, body):
-        prod.service.write("add_group", "ops")
+        prod.service.admin.add_group("ops")
         args = (path,) if body is None else (path, body)
         response = getattr(prod.app, method)(*args, headers=root, status="*")
         assert response.status_int in (400, 404), response.text
@@ -107,7 +108,7 @@ def in_parallel(call, times=PARALLEL):
 class TestConcurrentWrites:
     def test_identical_grants_and_memberships_never_fail(self, prod, root):
         prod.user("alice")
-        prod.service.write("add_group", "ops")
+        prod.service.admin.add_group("ops")
         grant = {"subject": "alice", "permission": "fetch"}
         statuses = in_parallel(lambda: prod.app.post_json("/auth/admin/grants", grant, headers=root, status="*").status_int)
         assert statuses == [201] * PARALLEL

@@ -237,7 +237,7 @@ class TestCrossSiteWrites:
     @pytest.mark.parametrize("origin", [None, "https://evil.example"])
     def test_basic_and_bearer_callers_need_no_origin(self, testing, upstream, origin):
         testing.user("bob")
-        token, _ = testing.service.create_token("bob")
+        token, _ = testing.service.admin.create_token("bob")
         extra = {"Origin": origin} if origin else {}
         for authorization in (basic("bob", PASSWORD), "Bearer " + token):
             response = testing.app.post_json(
@@ -317,7 +317,7 @@ class TestIdentityHeaders:
     @pytest.mark.parametrize("scheme", ["basic", "bearer", "digest"])
     def test_the_callers_authorization_never_reaches_a_foreign_app(self, foreign, scheme):
         foreign.user("alice")
-        token, _ = foreign.service.create_token("alice")
+        token, _ = foreign.service.admin.create_token("alice")
         authorization = {"basic": basic("alice", PASSWORD), "bearer": "Bearer " + token,
                          "digest": 'Digest username="alice"'}[scheme]
         received = foreign.app.get("/echo/", headers={"Authorization": authorization}).json

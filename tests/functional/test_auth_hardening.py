@@ -37,7 +37,7 @@ class TestCredentialFloodFromOneAddress:
         for n in range(10):
             whoami(world, f"guess{n}", "wrong", address="198.51.100.7", status=401)
         hashed = []
-        world.service.passwords = _Counting(world.service.passwords, hashed)
+        world.service.identification.passwords = _Counting(world.service.identification.passwords, hashed)
         locked = whoami(world, "alice", address="198.51.100.7", status=429)
         assert 0 < int(locked.headers["Retry-After"]) <= 900
         assert locked.content_type == "application/problem+json"
@@ -68,8 +68,8 @@ class TestCredentialFloodFromOneAddress:
         world = world_with(auth_conf, max_concurrent_hashes="1", basic_cache_seconds="0")
         world.user("alice")
         world.user("bob")
-        gate = _Gate(world.service.passwords)
-        world.service.passwords = gate
+        gate = _Gate(world.service.identification.passwords)
+        world.service.identification.passwords = gate
         holder = threading.Thread(target=lambda: gate.results.append(whoami(world, "alice", app=browser(world)).status_int))
         holder.start()
         try:
@@ -165,7 +165,7 @@ def test_sign_in_timing_is_the_same_for_unknown_argon2_and_imported_bcrypt_users
         login_attempts="1000 per 1 minute", login_attempts_per_address="1000 per 1 minute",
     )
     world.user("alice")
-    world.service.import_htpasswd("carol:" + bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode() + "\n")
+    world.service.admin.import_htpasswd("carol:" + bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode() + "\n")
     kinds = {"unknown": "nobody", "argon2": "alice", "bcrypt": "carol"}
     times = {kind: [] for kind in kinds}
     # This thread's CPU time is the work a sign-in costs, which other processes' load does not blur;

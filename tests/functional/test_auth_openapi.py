@@ -17,8 +17,8 @@ auth_schema = schemathesis.openapi.from_wsgi("/auth/openapi.json", APP)
 def admin_user():
     service = find_service(APP)
     if not any(u["name"] == "fuzz-admin" for u in service.store.users()):
-        service.add_user("fuzz-admin", "fuzz password")
-        service.write("grant", "fuzz-admin", "admin")
+        service.admin.add_user("fuzz-admin", "fuzz password")
+        service.admin.grant("fuzz-admin", "admin")
 
 
 @pytest.mark.slow

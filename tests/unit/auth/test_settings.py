@@ -17,12 +17,18 @@ def settings(secret=None, secret_file=None, debug="false", **more):
 
 class TestSecret:
     def test_a_long_random_secret(self):
-        assert settings(GOOD).secret == GOOD
+        assert settings(GOOD).secrets == (GOOD,)
 
     def test_from_a_file(self, tmp_path):
         path = tmp_path / "secret"
         path.write_text(GOOD + "\n")
-        assert settings(secret_file=str(path)).secret == GOOD
+        assert settings(secret_file=str(path)).secrets == (GOOD,)
+
+    def test_several_the_first_signs(self, tmp_path):
+        path = tmp_path / "secret"
+        path.write_text(f"{'n' * 40}\n\n{GOOD}\n")
+        assert settings(secret_file=str(path)).secrets == ("n" * 40, GOOD)
+        assert settings(f"{'n' * 40} {GOOD}").secrets == ("n" * 40, GOOD)
 
     @pytest.mark.parametrize(
         "kwargs, message",
@@ -30,6 +36,7 @@ class TestSecret:
             ({}, "needs a secret"),
             ({"secret": ""}, "needs a secret"),
             ({"secret": "x" * 31}, "shorter than 32 bytes"),
+            ({"secret": GOOD + " " + "x" * 31}, "shorter than 32 bytes"),
             ({"secret": SAMPLE_SECRET}, "sample from development.ini"),
             ({"secret_file": "/nonexistent/secret"}, "cannot be read"),
             ({"secret": GOOD, "secret_file": "/x"}, "not both"),
@@ -40,7 +47,7 @@ class TestSecret:
             settings(**kwargs)
 
     def test_the_sample_secret_works_in_debug_only(self):
-        assert settings(SAMPLE_SECRET, debug="true").secret == SAMPLE_SECRET
+        assert settings(SAMPLE_SECRET, debug="true").secrets == (SAMPLE_SECRET,)
 
 
 @pytest.mark.parametrize(

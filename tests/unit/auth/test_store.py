@@ -1,16 +1,8 @@
 import pytest
 
 from svc.auth import migrate
-from svc.auth.store import (
-    MAX_LIFETIME,
-    AlreadyExists,
-    InvalidName,
-    InvalidValue,
-    NotFound,
-    Store,
-    StoreError,
-    create_store_engine,
-)
+from svc.auth.names import MAX_LIFETIME, InvalidName, InvalidValue
+from svc.auth.store import AlreadyExists, NotFound, Store, StoreError, create_store_engine
 
 
 @pytest.fixture
@@ -88,14 +80,6 @@ class TestUsersGroupsGrants:
         [
             (lambda s: s.add_user("alice", "h"), AlreadyExists),
             (lambda s: s.remove_user("nobody"), NotFound),
-            (lambda s: s.add_user("has space", "h"), InvalidName),
-            (lambda s: s.add_user("a:b", "h"), InvalidName),
-            (lambda s: s.add_user("@group", "h"), InvalidName),
-            (lambda s: s.add_user("", "h"), InvalidName),
-            (lambda s: s.add_user("x" * 151, "h"), InvalidName),
-            (lambda s: s.add_user("bob\n", "h"), InvalidName),  # a regex $ lets one trailing newline through
-            (lambda s: s.grant("alice", "fetch\n"), InvalidName),
-            (lambda s: s.grant("alice", "Not Valid"), InvalidName),
             (lambda s: s.grant("@nogroup", "fetch"), NotFound),
             (lambda s: s.revoke("alice", "fetch"), NotFound),
             (lambda s: s.remove_member("ops", "alice"), NotFound),

@@ -1,7 +1,7 @@
 import pytest
 
 from svc.fetch.errors import FetchLoop
-from svc.fetch.loops import MAX_MARKS, LoopGuard, deployment_mark
+from svc.fetch.loops import MAX_MARKS, LoopGuard, deployment_marks
 from svc.fetch.problems import problem_of
 from svc.web.settings import SettingError
 
@@ -12,22 +12,33 @@ class TestDeploymentMark:
     def test_every_process_sharing_the_secret_shares_the_mark(self, tmp_path):
         path = tmp_path / "secret"
         path.write_text(SECRET + "\n")
-        inline = deployment_mark({"svc.auth.secret": SECRET})
-        assert inline == deployment_mark({"svc.auth.secret": "", "svc.auth.secret_file": str(path)})
+        (inline,) = deployment_marks({"svc.auth.secret": SECRET})
+        assert (inline,) == deployment_marks({"svc.auth.secret": "", "svc.auth.secret_file": str(path)})
         assert inline.startswith("svc-") and len(inline) == 36 and SECRET[:8] not in inline
-        assert inline != deployment_mark({"svc.auth.secret": "t" * 48})
+        assert (inline,) != deployment_marks({"svc.auth.secret": "t" * 48})
+
+    def test_a_rotated_secret_marks_with_the_new_and_knows_the_old(self, tmp_path):
+        path = tmp_path / "secret"
+        path.write_text("n" * 48 + "\n" + SECRET + "\n")
+        (old,) = deployment_marks({"svc.auth.secret": SECRET})
+        rotated = deployment_marks({"svc.auth.secret_file": str(path)})
+        assert rotated[1] == old and rotated[0] != old
+        guard = LoopGuard(rotated)
+        assert guard.outgoing_via(None) == f"1.1 {rotated[0]}"
+        with pytest.raises(FetchLoop):  # an unrotated sibling's fetch during a rolling restart
+            guard.outgoing_via(f"1.1 {old}")
 
     def test_without_a_secret_each_process_has_its_own(self):
-        assert deployment_mark({}) != deployment_mark({"svc.auth.secret_file": ""})
+        assert deployment_marks({}) != deployment_marks({"svc.auth.secret_file": ""})
 
     def test_an_unreadable_secret_file_fails_at_start_up(self, tmp_path):
         with pytest.raises(SettingError, match="svc.auth.secret_file"):
-            deployment_mark({"svc.auth.secret_file": str(tmp_path / "missing")})
+            deployment_marks({"svc.auth.secret_file": str(tmp_path / "missing")})
 
 
 class TestLoopGuard:
     ours, theirs = "svc-" + "a" * 32, "svc-" + "b" * 32
-    guard = LoopGuard(ours)
+    guard = LoopGuard((ours,))
 
     @pytest.mark.parametrize(
         "via",

@@ -1,5 +1,5 @@
-from svc.auth import service
-from svc.auth.service import _Cache
+from svc.auth import identification as service
+from svc.auth.identification import _Cache
 
 
 def test_cache_forgets_after_its_ttl(monkeypatch):

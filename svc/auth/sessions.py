@@ -1,0 +1,36 @@
+"""Signing in and out with the form: a server-side session named by a signed cookie."""
+import time
+
+from svc.auth.identification import fails_closed, identity_of
+from svc.auth.ticket import Ticket
+
+
+class Sessions:
+    def __init__(self, settings, store, identification, ticket, changed, clock=time.time):
+        self.settings = settings
+        self.store = store
+        self.identification = identification
+        self.ticket = ticket
+        self.changed = changed  # called after a session ends, so every cache forgets it
+        self.clock = clock
+        self.unavailable = identification.unavailable
+
+    @fails_closed
+    def sign_in(self, request, name, password, client):
+        """Verify, end any session the browser came with, and start a new one: ``(Identity, headers)``."""
+        principal = self.identification.verify_password(name, password, client)
+        previous = self.ticket.read(request)
+        if previous is not None:
+            self.store.end_session(previous.session_key)
+            self.changed()
+        key = self.store.create_session(principal.user_id, self.settings.lifetime)
+        headers = self.ticket.issue(request, Ticket(key, int(self.clock())), int(self.settings.lifetime))
+        return identity_of(principal, "cookie", key), headers
+
+    @fails_closed
+    def sign_out(self, request, identity):
+        """End the caller's session; the headers delete the cookie."""
+        if identity is not None and identity.session_key:
+            self.store.end_session(identity.session_key)
+            self.changed()
+        return self.ticket.clear(request)
