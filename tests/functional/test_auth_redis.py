@@ -4,6 +4,7 @@ import time
 import uuid
 
 import pytest
+from sqlalchemy import create_engine
 from webtest import TestApp
 
 from tests.auth_fixtures import AuthWorld, basic
@@ -111,11 +112,16 @@ class TestRedisDown:
 class TestDatabaseDown:
     def test_sign_ins_answer_503_never_500(self, prod, auth_conf):
         prod.user("alice")
-        database = auth_conf["svc.auth.db_url"].removeprefix("sqlite:///")
+        url = auth_conf["svc.auth.db_url"]
         prod.service.store.engine.dispose()
-        with open(database, "wb") as file:
-            file.write(b"not a database" * 1000)
-        prod.service.store.engine.dispose()
+        if url.startswith("sqlite:///"):
+            with open(url.removeprefix("sqlite:///"), "wb") as file:
+                file.write(b"not a database" * 1000)
+            prod.service.store.engine.dispose()
+        else:  # the PostgreSQL server is gone: nothing listens on loopback's discard port
+            prod.service.store.engine = create_engine(
+                "postgresql+psycopg://svc@127.0.0.1:9/svc", connect_args={"connect_timeout": 2}
+            )
         for response in (
             prod.app.get("/auth/whoami", headers={"Authorization": basic("alice", PASSWORD)}, status="*"),
             prod.app.get("/auth/whoami", headers={"Authorization": "Bearer svc_whatever"}, status="*"),

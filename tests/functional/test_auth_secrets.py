@@ -2,10 +2,12 @@
 import io
 
 import pytest
+from sqlalchemy import text
 from webtest import TestApp
 
 from svc.auth.cli import main as svc_admin
 from svc.auth.settings import SAMPLE_SECRET
+from svc.auth.store import create_store_engine
 from svc.web.settings import SettingError
 from tests.auth_fixtures import AuthWorld
 from tests.conftest import ROOT, load
@@ -43,8 +45,14 @@ class TestFingerprint:
     def test_the_database_holds_no_secret(self, auth_conf):
         load("production.ini", **auth_conf)
         secret = open(auth_conf["svc.auth.secret_file"]).read().strip()
-        with open(auth_conf["svc.auth.db_url"].removeprefix("sqlite:///"), "rb") as database:
-            assert secret.encode() not in database.read()
+        engine = create_store_engine(auth_conf["svc.auth.db_url"])
+        with engine.connect() as connection:
+            stored = connection.execute(text("SELECT fingerprint FROM auth_secret_fingerprints")).scalars().all()
+        engine.dispose()
+        assert stored and all(secret not in fingerprint for fingerprint in stored)
+        if auth_conf["svc.auth.db_url"].startswith("sqlite:///"):  # nor anywhere else in the file
+            with open(auth_conf["svc.auth.db_url"].removeprefix("sqlite:///"), "rb") as database:
+                assert secret.encode() not in database.read()
 
 
 class TestRotation:

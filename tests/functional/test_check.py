@@ -132,10 +132,10 @@ class TestCheck:
 
     def test_unreachable_redis(self, granted, admin):
         url = f"redis://:hunter2@127.0.0.1:{closed_port()}/0"
-        edit(granted, "svc.auth.throttle_storage = memory://", f"svc.auth.throttle_storage = {url}")
+        edit(granted, "svc.auth.redis_url =\n", f"svc.auth.redis_url = {url}\n")
         status, out, _ = admin(granted, "check")
         assert status == 1
-        assert [line for line in problems(out) if "svc.auth.throttle_storage" in line], out
+        assert [line for line in problems(out) if "svc.auth.redis_url" in line], out
         assert "hunter2" not in out
 
     def test_login_path_elsewhere_than_the_auth_app(self, granted, admin):
