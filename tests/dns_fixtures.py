@@ -53,7 +53,8 @@ def dns_app(dns_app_ini):
 @contextlib.contextmanager
 def serve(app):
     """Serve ``app`` on a real waitress on 127.0.0.1 in a thread; yield its base URL."""
-    server = StopableWSGIServer(app, host="127.0.0.1", port=0)
+    # poll, not select: a long session may hold more than FD_SETSIZE descriptors
+    server = StopableWSGIServer(app, host="127.0.0.1", port=0, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, name="test-waitress", daemon=True)
     thread.start()
     try:

@@ -168,7 +168,8 @@ class Served:
     """A WSGI app on a real waitress in a thread, on 127.0.0.1 and a free port."""
 
     def __init__(self, app, threads=4):
-        self.server = StopableWSGIServer.create(app, host="127.0.0.1", port=0, threads=threads)
+        # poll, not select: a long session may hold more than FD_SETSIZE descriptors
+        self.server = StopableWSGIServer.create(app, host="127.0.0.1", port=0, threads=threads, asyncore_use_poll=True)
         self.port = self.server.effective_port
         self.base = f"http://127.0.0.1:{self.port}"
 

@@ -176,5 +176,5 @@ class TestParallelMigrations:
         """Threads of one process: Alembic's context is global, so without the lock they collide too."""
         _, ini = empty_database_ini(auth_db, write_ini, create_schema="true")
         apps = in_parallel(lambda: TestApp(load(ini)), times=4)
-        for app in apps:
-            app.get("/whoami", headers={"Authorization": basic("nobody", "pw")}, status=401)
+        for number, app in enumerate(apps):  # a user each: the apps share one sign-in throttle
+            app.get("/whoami", headers={"Authorization": basic(f"nobody{number}", "pw")}, status=401)
