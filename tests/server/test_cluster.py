@@ -1,24 +1,16 @@
 """Two instances of deploy/cluster.ini behind the shipped nginx, sharing PostgreSQL and Redis.
 
-deploy/cluster.ini is served as shipped but for what must change on loopback (the database, Redis,
-secret and proxy addresses, the listen port: every line rendered must be found, so the file cannot
-drift from this test), cheap argon2, and a revocation file per instance (as on two hosts, so only
-Redis carries a change from one to the other). Its production.ini is a copy that lets fetch reach
-loopback and trust the nginx test CA (a deployment's default policy refuses a private sibling
-with 403 already), so that only the loop mark stops a fetch of svc's fetch on the sibling or
-through nginx. Each instance runs 2 granian workers; nginx balances them round-robin and says in
-its access log ($upstream_addr) which one answered.
+The instances are tests/cluster.py's: deploy/cluster.ini as shipped but for loopback addresses,
+ports and paths (a missing line fails), each with its own revocation file as on two hosts, and
+cheap argon2 here. Their fetch may reach loopback and trusts the nginx test CA (a deployment's
+default policy refuses a private sibling with 403 already), so that only the loop mark stops a
+fetch of svc's fetch on the sibling or through nginx. Each instance runs 2 granian workers; nginx
+balances them round-robin and says in its access log ($upstream_addr) which one answered.
 """
 import base64
 import concurrent.futures
-import ipaddress
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.parse
 import uuid
@@ -26,120 +18,16 @@ import uuid
 import pytest
 import urllib3
 
-from svc.fetch.resolver import SystemResolver
 from tests.auth_fixtures import CHEAP_ARGON2
-from tests.live_server import PSERVE, START_TIMEOUT, _override
+from tests.cluster import ClusterInstance
 from tests.nginx_server import NAME
 
 pytestmark = pytest.mark.slow
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SVC_ADMIN = os.path.join(os.path.dirname(sys.executable), "svc-admin")
 PASSWORD = "correct horse battery"
 ADMIN = "root"
 SETTLE = 1  # seconds: what issue 10 promises for a change on one instance to hold on the other
 BATCH = 8  # requests per check; round-robin gives each instance half of them
-
-
-class NginxName(SystemResolver):
-    """The instances' fetch resolver: nginx's name is loopback, as the sysadmin's DNS would say."""
-
-    def resolve(self, host, port, timeout):
-        if host == NAME:
-            return (ipaddress.ip_address("127.0.0.1"),)
-        return super().resolve(host, port, timeout)
-
-
-def _render(text, changes, where):
-    for old, new in changes:
-        assert text.count(old) == 1, f"{where} no longer has exactly one {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Instance:
-    """``pserve cluster.ini`` in a folder of its own (cluster.ini in deploy/, beside ../production.ini)."""
-
-    def __init__(self, directory, database_url, redis_url, secret_file, ca_file):
-        self.directory = str(directory)
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        os.makedirs(os.path.join(self.directory, "deploy"))
-        with open(os.path.join(ROOT, "production.ini")) as shipped:
-            production = shipped.read()
-        production = _override(production, "app:fetch", {
-            "svc.fetch.allow": "127.0.0.1", "svc.fetch.ports": "1-65535", "svc.fetch.ca_bundle": ca_file,
-            "svc.fetch.resolver": f"{__name__}:NginxName",
-        })
-        with open(os.path.join(self.directory, "production.ini"), "w") as copy:
-            copy.write(production)
-        with open(os.path.join(ROOT, "deploy", "cluster.ini")) as shipped:
-            cluster = shipped.read()
-        cluster = _render(cluster, [
-            ("svc.auth.db_url = postgresql+psycopg://svc@db.internal/svc", f"svc.auth.db_url = {database_url}"),
-            ("svc.auth.secret_file = /etc/svc/auth-secret", f"svc.auth.secret_file = {secret_file}"),
-            ("svc.auth.redis_url = redis://redis.internal:6379/0", f"svc.auth.redis_url = {redis_url}"),
-            ("svc.auth.trusted_proxies = 10.0.0.5", "svc.auth.trusted_proxies = 127.0.0.1"),
-            ("listen = 0.0.0.0:6543", f"listen = 127.0.0.1:{self.port}"),
-            ("trusted_proxy = 10.0.0.5", "trusted_proxy = 127.0.0.1"),
-        ], "deploy/cluster.ini")
-        test_only = {**CHEAP_ARGON2, "svc.auth.revocation_file": os.path.join(self.directory, "revoked")}
-        cluster = _override(cluster, "DEFAULT", test_only)
-        cluster = _override(cluster, "server:main", {"workers": "2"})
-        self.ini = os.path.join(self.directory, "deploy", "cluster.ini")
-        with open(self.ini, "w") as copy:
-            copy.write(cluster)
-        self.log_path = os.path.join(self.directory, "pserve.log")
-        self.process = None
-
-    def admin(self, *argv, stdin=""):
-        """svc-admin on this instance's ini; the completed process, checked."""
-        done = subprocess.run([SVC_ADMIN, self.ini, *argv], input=stdin, capture_output=True, text=True,
-                              timeout=120, env=_env(), cwd=self.directory)
-        assert done.returncode == 0, f"svc-admin {' '.join(argv)}: {done.stdout}{done.stderr}"
-        return done
-
-    def start(self):
-        with open(self.log_path, "ab") as log:
-            # A session of its own: kill() ends pserve and its granian workers together, as a host going down.
-            self.process = subprocess.Popen([PSERVE, self.ini], stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.directory, env=_env(), start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"pserve {self.ini} exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"pserve {self.ini} did not listen within {START_TIMEOUT} s:\n{self.log()}")
-
-    def kill(self):
-        if self.process is not None and self.process.returncode is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self.process.wait()
-
-    def log(self):
-        with open(self.log_path, errors="replace") as log:
-            return log.read()
-
-
-def _env():
-    """This checkout importable (the resolver above), and no proxy variable."""
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
-    return env
 
 
 class Front:
@@ -227,12 +115,13 @@ def basic(user, password):
 
 @pytest.fixture(scope="module")
 def cluster(postgres_server, redis_server, nginx_server, tmp_path_factory):
-    """(Front, {"a": Instance, "b": Instance}): both migrated with svc-admin, serving, behind nginx."""
+    """(Front, {"a": ClusterInstance, "b": ClusterInstance}): both migrated with svc-admin, serving, behind nginx."""
     database = postgres_server.database(migrated=False)
     secret = str(tmp_path_factory.mktemp("secret") / "auth-secret")
     nginx = nginx_server([], start=False)  # its CA first: the instances' fetch trusts it
     instances = {
-        name: Instance(tmp_path_factory.mktemp(f"instance-{name}"), database, redis_server.url, secret, nginx.ca_file)
+        name: ClusterInstance(tmp_path_factory.mktemp(f"instance-{name}"), database, redis_server.url, secret,
+                              nginx.ca_file, settings=CHEAP_ARGON2)
         for name in ("a", "b")
     }
     a, b = instances["a"], instances["b"]
