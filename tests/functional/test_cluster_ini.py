@@ -15,14 +15,14 @@ from tests.conftest import ROOT
 
 @pytest.fixture
 def cluster(tmp_path):
-    """deploy/cluster.ini beside a copy of production.ini, pointed at SQLite and memory:// here."""
+    """deploy/cluster.ini beside a copy of production.ini, pointed at SQLite and no Redis here."""
     (tmp_path / "deploy").mkdir()
     shutil.copy(os.path.join(ROOT, "production.ini"), tmp_path)
     text = open(os.path.join(ROOT, "deploy", "cluster.ini")).read()
     for old, new in [
         ("svc.auth.db_url = postgresql+psycopg://svc@db.internal/svc", f"svc.auth.db_url = sqlite:///{tmp_path}/svc.sqlite"),
         ("svc.auth.secret_file = /etc/svc/auth-secret", f"svc.auth.secret_file = {tmp_path}/secret"),
-        ("svc.auth.throttle_storage = redis://redis.internal:6379/0", "svc.auth.throttle_storage = memory://"),
+        ("svc.auth.redis_url = redis://redis.internal:6379/0", "svc.auth.redis_url ="),
     ]:
         assert text.count(old) == 1, f"deploy/cluster.ini no longer has {old!r} once"
         text = text.replace(old, new)
