@@ -13,7 +13,7 @@ import plaster
 from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
-from svc.auth.permissions import check_grantable, declared_permissions
+from svc.auth.permissions import check_grantable, known_permissions
 from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
 
@@ -102,7 +102,7 @@ def run(args):
             app = loader.get_wsgi_app()
         except LookupError as exc:
             raise CommandError(f"cannot load the app of {args.ini} to learn its permissions ({exc}); see --force") from None
-        check_grantable(args.permission, declared_permissions(app))
+        check_grantable(args.permission, known_permissions(app, service.settings))
     COMMANDS[args.command](service, args)
 
 

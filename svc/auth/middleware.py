@@ -15,7 +15,7 @@ from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_
 from svc.auth.identity import IDENTITY_HEADERS, IDENTITY_KEY, LOGIN_URL_KEY, NEEDED_KEY, SERVICE_KEY, environ_keys
 from svc.auth.login_path import login_path
 from svc.auth.origin import SAFE_METHODS, is_same_origin
-from svc.auth.permissions import declared_permissions
+from svc.auth.permissions import known_permissions
 from svc.auth.require import PermissionDenied, normalise_path
 from svc.auth.service import AuthService, InvalidToken, SignInBusy, SignInRefused, Throttled
 from svc.auth.settings import auth_settings
@@ -222,8 +222,8 @@ def filter_factory(global_conf, **local_conf):
     service = AuthService.from_settings(auth_settings(global_conf, local_conf))
 
     def make_filter(app):
-        # What may be granted: the permissions the apps below check (svc/auth/permissions.py).
-        service.known_permissions |= declared_permissions(app)
+        # What may be granted: the permissions the apps below check and the forward rules name.
+        service.known_permissions |= known_permissions(app, service.settings)
         return AuthFilter(app, service)
 
     make_filter.service = service  # svc-admin reaches the store through the ini's own filter

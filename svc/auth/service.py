@@ -100,7 +100,7 @@ class AuthService:
         self.store = store
         self.passwords = passwords
         self.clock = clock
-        self.ticket = SessionTicket(settings.secret, settings.cookie_name, settings.secure)
+        self.ticket = SessionTicket(settings.secret, settings.cookie_name, settings.secure, settings.cookie_domain)
         # The sign-in form's CSRF token lives in its own cookie: anonymous visitors have no session.
         self.csrf_policy = CookieCSRFStoragePolicy(
             cookie_name=("__Host-" if settings.secure else "") + "svc_csrf",

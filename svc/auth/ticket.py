@@ -18,10 +18,15 @@ class Ticket:
 
 
 class SessionTicket:
-    """Reads and writes the cookie; ``secure`` adds Secure and the ``__Host-`` prefix."""
+    """Reads and writes the cookie; ``secure`` adds Secure and the ``__Host-`` prefix.
 
-    def __init__(self, secret, cookie_name="svc_auth", secure=True):
-        self.cookie_name = ("__Host-" if secure else "") + cookie_name
+    With ``domain`` (a parent domain, for forward auth across sibling hosts) the prefix is
+    ``__Secure-``: ``__Host-`` forbids a Domain attribute.
+    """
+
+    def __init__(self, secret, cookie_name="svc_auth", secure=True, domain=""):
+        prefix = ("__Secure-" if domain else "__Host-") if secure else ""
+        self.cookie_name = prefix + cookie_name
         self.profile = SignedCookieProfile(
             secret,
             SALT,
@@ -30,6 +35,7 @@ class SessionTicket:
             httponly=True,
             samesite="Lax",
             path="/",  # the __Host- prefix demands Path=/ and no Domain
+            domains=[domain] if domain else None,
             hashalg="sha512",
         )
 
