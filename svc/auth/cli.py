@@ -14,6 +14,7 @@ from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
 from svc.auth.permissions import check_grantable, known_permissions
+from svc.auth.public import check_public_grant
 from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
 
@@ -96,6 +97,8 @@ def run(args):
     if args.command in ("init", "migrate"):
         return _setup(loader, args)
     service = loader.get_wsgi_filter(args.filter).service
+    if args.command == "grant":
+        check_public_grant(args.subject, args.permission, args.force)
     if args.command == "grant" and not args.force:
         # The permissions the ini's apps check, learned from the app it serves, as the filter does.
         try:

@@ -16,10 +16,13 @@ from svc.auth.identity import IDENTITY_HEADERS, IDENTITY_KEY, LOGIN_URL_KEY, NEE
 from svc.auth.login_path import login_path
 from svc.auth.origin import SAFE_METHODS, is_same_origin
 from svc.auth.permissions import known_permissions
+from svc.auth.policy import rate_limited_problem
+from svc.auth.public import RateLimited
 from svc.auth.require import PermissionDenied, normalise_path
 from svc.auth.service import AuthService, InvalidToken, SignInBusy, SignInRefused, Throttled
 from svc.auth.settings import auth_settings
 from svc.web import RELAYED_KEY
+from svc.web.problems import problem_json_response
 
 AUTH_TYPES = {"cookie": "cookie", "basic": "Basic", "bearer": "Bearer"}
 _SLASHES = re.compile("/+")
@@ -132,6 +135,8 @@ class AuthFilter:
             response = self.denied(request, identity, exc.permission)
             response.headerlist.extend(extra_headers)
             return response(environ, start_response)
+        except RateLimited as exc:  # raised by @require on a public permission
+            return problem_json_response(rate_limited_problem(exc))(environ, start_response)
         status, headers, exc_info = started
         if status.startswith("401") and not _has_challenge(headers) and not environ.get(RELAYED_KEY):
             _close(body)  # the app's own 401 body is replaced, so it is closed here

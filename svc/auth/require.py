@@ -11,6 +11,8 @@ from urllib.parse import unquote
 from pyramid.httpexceptions import HTTPForbidden
 
 from svc.auth.identity import NEEDED_KEY, identity_of
+from svc.auth.policy import rate_limited_problem
+from svc.auth.public import RateLimited, permits
 from svc.auth.store import StoreError, check_permission
 from svc.web.mounts import Access, access_of
 from svc.web.problems import Problem, problem_json_response
@@ -37,8 +39,7 @@ def require(permission):
             environ = first if isinstance(first, dict) else getattr(first, "environ", None)
             if environ is None:
                 raise TypeError("@require needs an environ or a request as the first argument")
-            identity = identity_of(environ)
-            if identity is None or not identity.permits(permission):
+            if not permits(environ, permission):
                 raise PermissionDenied(permission)
             return func(first, *args, **kwargs)
 
@@ -76,14 +77,18 @@ class RequirePermission:
 
     def __call__(self, environ, start_response):
         if self.covers(environ.get("PATH_INFO", "")):
+            try:
+                if permits(environ, self.permission):
+                    return self.app(environ, start_response)
+            except RateLimited as exc:
+                return problem_json_response(rate_limited_problem(exc))(environ, start_response)
             identity = identity_of(environ)
             if identity is None:
                 environ[NEEDED_KEY] = self.permission
                 problem = Problem(401, f"Sign in: this needs the permission {self.permission}", slug="unauthorized")
                 return problem_json_response(problem)(environ, start_response)
-            if not identity.permits(self.permission):
-                detail = f"Signed in as {identity.name}, who lacks the permission {self.permission}"
-                return problem_json_response(Problem(403, detail, slug="forbidden"))(environ, start_response)
+            detail = f"Signed in as {identity.name}, who lacks the permission {self.permission}"
+            return problem_json_response(Problem(403, detail, slug="forbidden"))(environ, start_response)
         return self.app(environ, start_response)
 
 

@@ -24,6 +24,7 @@ from svc.auth import migrate
 from svc.auth.credentials import client_network
 from svc.auth.identity import Identity
 from svc.auth.password_policy import check_new_password
+from svc.auth.public import PublicAccess
 from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, parse_htpasswd
 from svc.auth.store import InvalidName, Store, StoreError, check_name, create_store_engine
 from svc.auth.ticket import SessionTicket, Ticket
@@ -121,6 +122,7 @@ class AuthService:
         self._tokens = _Cache(settings.recheck_seconds)
         self._identities = _Cache(settings.recheck_seconds)
         self.known_permissions = frozenset()  # filled by the filter from the apps below it
+        self.public = PublicAccess(settings, store, self.limiter)
 
     @classmethod
     def from_settings(cls, settings):
@@ -256,7 +258,7 @@ class AuthService:
     # administration: each change empties the caches, so it takes effect at once
 
     def changed(self):
-        for cache in (self._basic, self._tickets, self._sessions, self._tokens, self._identities):
+        for cache in (self._basic, self._tickets, self._sessions, self._tokens, self._identities, self.public):
             cache.clear()
 
     def check_password(self, password, name):

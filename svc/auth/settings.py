@@ -84,6 +84,9 @@ SETTINGS = SettingsSpec(
     allowed_redirect_hosts=(as_list, ()),
     # A parent domain for the sign-in cookie (it then drops the __Host- prefix); empty: this host only.
     cookie_domain=(as_text, ""),
+    # Callers of a permission granted to @anonymous (svc/auth/public.py): per client address, per user.
+    anonymous_rate=(as_rate, "300 per minute"),
+    signed_in_rate=(as_rate, "3000 per minute"),
 )
 
 

@@ -24,6 +24,7 @@ from svc.auth.models import (
 )
 
 TOKEN_PREFIX = "svc_"
+ANONYMOUS = "anonymous"  # the group whose grants ("@anonymous") hold for every caller (svc/auth/public.py)
 # Any printable name without spaces or colons (Basic auth cannot carry a colon in a user name).
 _NAME = re.compile(r"^[^\s:@\x00-\x1f\x7f][^\s:\x00-\x1f\x7f]{0,%d}$" % (NAME_LENGTH - 1))
 _PERMISSION = re.compile(r"^[a-z][a-z0-9_.:-]{0,%d}$" % (PERMISSION_LENGTH - 1))
@@ -248,6 +249,9 @@ class Store:
     def grant(self, subject, permission):
         check_permission(permission)
         with self._session() as db, db.begin():
+            if subject == "@" + ANONYMOUS and db.scalar(select(Group).where(Group.name == ANONYMOUS)) is None:
+                db.add(Group(name=ANONYMOUS, created_at=self.now()))  # made on the first public grant
+                db.flush()
             db.merge(self._grant_row(db, subject, permission))  # granting twice changes nothing
 
     def revoke(self, subject, permission):
@@ -265,6 +269,12 @@ class Store:
         rows = [{"subject": n, "permission": p} for n, p in users]
         rows += [{"subject": "@" + n, "permission": p} for n, p in groups]
         return sorted(rows, key=lambda r: (r["subject"], r["permission"]))
+
+    def public_permissions(self):
+        """The permissions granted to @anonymous."""
+        query = select(GroupGrant.permission).join(Group).where(Group.name == ANONYMOUS)
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(query).scalars())
 
     def _grant_row(self, db, subject, permission):
         if isinstance(subject, str) and subject.startswith("@"):
