@@ -76,8 +76,13 @@ class PublicAccess:
         """True when ``permission`` is public; raises RateLimited past the caller's rate."""
         if permission not in self.permissions():
             return False
+        self.count(environ)
+        return True
+
+    def count(self, environ):
+        """Count the caller's request to public parts once; raises RateLimited past their rate."""
         if environ.get(COUNTED_KEY):
-            return True
+            return
         environ[COUNTED_KEY] = True
         identity = identity_of(environ)
         if identity is None:
@@ -87,7 +92,6 @@ class PublicAccess:
         if not self.limiter.hit(rate, "@public", key):
             reset_at = self.limiter.get_window_stats(rate, "@public", key)[0]
             raise RateLimited(max(1, math.ceil(reset_at - time.time())), identity is None)
-        return True
 
 
 def permits(environ, permission):

@@ -3,7 +3,11 @@ import os
 from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
 
+from svc.auth.identity import SERVICE_KEY
+from svc.auth.policy import rate_limited_problem
+from svc.auth.public import RateLimited
 from svc.config import PIECES
+from svc.home.echo import describe
 from svc.web.mounts import ENVIRON_KEY, declared_access
 from svc.web.params import query
 from svc.web.problems import Problem
@@ -35,6 +39,19 @@ def healthz(request):
         "version": request.registry.svc_version,
         "pieces": [name for name, _ in request.registry.svc_pieces],
     }
+
+
+@view_config(route_name="home.echo", renderer="json")
+def echo(request):
+    """The request as svc sees it; counted like other anonymous traffic when the auth filter is in front."""
+    service = request.environ.get(SERVICE_KEY)
+    if service is not None:
+        try:
+            service.public.count(request.environ)
+        except RateLimited as exc:
+            raise rate_limited_problem(exc) from None
+    request.response.cache_control = "no-store"
+    return describe(request)
 
 
 @view_config(route_name="home.favicon", request_method="GET")
