@@ -21,9 +21,8 @@ from svc.web import RELAYED_KEY
 log = logging.getLogger(__name__)
 
 PEER_KEY = "svc.peer_addr"  # the TCP peer, kept by the front door before X-Forwarded-For replaces REMOTE_ADDR
-# Where each proxy puts the original request: nginx (as the shipped snippet sets it), Traefik and Caddy.
+# Where each proxy puts the original URI: nginx (as the shipped snippet sets it), Traefik and Caddy.
 URI_HEADERS = ("HTTP_X_ORIGINAL_URI", "HTTP_X_FORWARDED_URI")
-METHOD_HEADERS = ("HTTP_X_ORIGINAL_METHOD", "HTTP_X_FORWARDED_METHOD")
 
 
 @dataclass(frozen=True)
@@ -60,14 +59,17 @@ def as_forward_rules(value):
 
 
 def original_request(environ, trusted_proxies):
-    """``(method, host, path)`` the proxy was asked for, or None when the peer is not a trusted proxy."""
+    """``(method, host, path)`` the proxy was asked for, or None when the peer is not a trusted proxy
+    or the URI is not known for sure."""
     peer = environ.get(PEER_KEY) or environ.get("REMOTE_ADDR", "")
     if not is_trusted(peer, trusted_proxies):
         return None
-    uri = next((environ[key] for key in URI_HEADERS if environ.get(key)), None)
-    if uri is None:
+    # A proxy sets one of these and may pass the other on from the client: two that differ are a lie.
+    uris = {environ[key] for key in URI_HEADERS if environ.get(key)}
+    if len(uris) != 1:
         return None
-    method = next((environ[key] for key in METHOD_HEADERS if environ.get(key)), "GET")
+    uri = uris.pop()
+    method = environ.get("HTTP_X_FORWARDED_METHOD") or "GET"
     host = (environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST", "")).split(",")[0].strip()
     try:
         hostname = urlsplit("//" + host).hostname or ""

@@ -6,6 +6,7 @@ from svc.web.params import query
 
 REQUEST_ID_KEY = "svc.request_id"  # set by the front door when a request id is known
 MASKED = "[masked]"
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")  # not TRACE, which would echo back anyway
 
 
 def mask(name, value):

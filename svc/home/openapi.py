@@ -1,4 +1,5 @@
 """OpenAPI paths of the home piece, relative to its mount."""
+from svc.home.echo import METHODS as ECHO_METHODS
 from svc.web.openapi import HTML, PROBLEM_RESPONSE, json_content
 
 _TEXT = {"text/plain": {"schema": {"type": "string"}}}
@@ -42,7 +43,7 @@ PATHS = {
                 "429": {**PROBLEM_RESPONSE, "description": "Past the rate; Retry-After says when to try again"},
             },
         }
-        for method in ("get", "post", "put", "patch", "delete", "head", "options")
+        for method in map(str.lower, ECHO_METHODS)
     },
     "/healthz": {
         "get": {

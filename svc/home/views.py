@@ -7,6 +7,7 @@ from svc.auth.identity import SERVICE_KEY
 from svc.auth.policy import rate_limited_problem
 from svc.auth.public import RateLimited
 from svc.config import PIECES
+from svc.home.echo import METHODS as ECHO_METHODS
 from svc.home.echo import describe
 from svc.web.mounts import ENVIRON_KEY, declared_access
 from svc.web.params import query
@@ -41,7 +42,7 @@ def healthz(request):
     }
 
 
-@view_config(route_name="home.echo", renderer="json")
+@view_config(route_name="home.echo", request_method=ECHO_METHODS, renderer="json")
 def echo(request):
     """The request as svc sees it; counted like other anonymous traffic when the auth filter is in front."""
     service = request.environ.get(SERVICE_KEY)

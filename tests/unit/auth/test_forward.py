@@ -85,3 +85,10 @@ def test_a_parent_domain_cookie_is_secure_but_not_host_only():
     headers = ticket.clear(Request.blank("https://wiki.example.com/"))
     assert all("Domain=example.com" in value for _, value in headers)
     assert SessionTicket("s" * 40, "svc_auth", secure=True).cookie_name == "__Host-svc_auth"
+
+
+def test_two_original_uris_that_differ_are_not_believed():
+    environ = {"REMOTE_ADDR": "10.0.0.1", "HTTP_HOST": "wiki.example.com", "HTTP_X_FORWARDED_URI": "/admin"}
+    # A client's own X-Original-URI, passed on by a proxy that sets X-Forwarded-Uri, changes nothing.
+    assert original_request({**environ, "HTTP_X_ORIGINAL_URI": "/"}, PROXIES) is None
+    assert original_request({**environ, "HTTP_X_ORIGINAL_URI": "/admin"}, PROXIES)[2] == "/admin"
