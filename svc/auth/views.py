@@ -11,6 +11,7 @@ from svc.auth.challenge import safe_came_from, sign_in_busy
 from svc.auth.credentials import client_ip
 from svc.auth.forward import check as forward_check
 from svc.auth.identity import SERVICE_KEY, identity_of
+from svc.auth.metrics import sign_in
 from svc.auth.service import SignInBusy, SignInRefused, Throttled
 from svc.web.errors import render_problem, wants_html
 from svc.web.params import query
@@ -84,9 +85,10 @@ def login(request):
         return _refused(request, came_from, Problem(400, _NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
     client = client_ip(request.environ, service.settings.trusted_proxies)
     try:
-        _, headers = service.login(
-            request, request.POST.get("user", ""), request.POST.get("password", ""), client
-        )
+        with sign_in("form"):
+            _, headers = service.login(
+                request, request.POST.get("user", ""), request.POST.get("password", ""), client
+            )
     except Throttled as exc:
         return _refused(request, came_from, Problem(
             429, str(exc), slug="too-many-sign-ins", headers={"Retry-After": str(exc.retry_after)}

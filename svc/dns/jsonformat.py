@@ -9,19 +9,11 @@ import dns.rcode
 from svc.dns.names import query_name, query_type
 from svc.dns.resolver import Question
 from svc.dns.upstream import AnswerTooLarge
+from svc.web.params import flag, one_value
 from svc.web.problems import Problem, invalid_request
 
-_FLAG_VALUES = {"": False, "0": False, "false": False, "1": True, "true": True}
 # RFC 7871 11.1: no more of the client's address than this is told upstream.
 MAX_SUBNET_PREFIX = {4: 24, 6: 56}
-
-
-def parse_flag(value, parameter):
-    """``cd`` and ``do``: 0, 1, false or true (absent is false)."""
-    try:
-        return _FLAG_VALUES[(value or "").strip().lower()]
-    except KeyError:
-        raise invalid_request(f"{parameter} {value!r} is not 0, 1, true or false", parameter=parameter) from None
 
 
 def parse_client_subnet(value, forward):
@@ -56,16 +48,11 @@ def parse_client_subnet(value, forward):
 def question_from_params(params, forward_client_subnet=False):
     """The question of ``?name=&type=&cd=&do=&edns_client_subnet=``; type defaults to A.
     ``random_padding`` is accepted and ignored, as Google does (it only pads the URL)."""
-    names = params.getall("name")
-    if not names:
-        raise invalid_request("the query parameter name is required", parameter="name")
-    if len(names) > 1:
-        raise invalid_request("give the query parameter name once", parameter="name")
     return Question(
-        query_name(names[0]),
+        query_name(one_value(params, "name")),
         query_type(params.get("type", "A")),
-        dnssec_ok=parse_flag(params.get("do"), "do"),
-        checking_disabled=parse_flag(params.get("cd"), "cd"),
+        dnssec_ok=flag(params.get("do"), "do"),
+        checking_disabled=flag(params.get("cd"), "cd"),
         client_subnet=parse_client_subnet(params.get("edns_client_subnet"), forward_client_subnet),
     )
 

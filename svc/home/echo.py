@@ -2,9 +2,9 @@
 ``/anything``), for debugging a chain of proxies. Secrets in it are masked."""
 from svc.auth.credentials import client_ip
 from svc.auth.identity import SERVICE_KEY
+from svc.web.logs import REQUEST_ID_KEY
 from svc.web.params import query
 
-REQUEST_ID_KEY = "svc.request_id"  # set by the front door when a request id is known
 MASKED = "[masked]"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")  # not TRACE, which would echo back anyway
 

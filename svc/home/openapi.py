@@ -11,6 +11,12 @@ PATHS = {
             "responses": {"200": {"description": "HTML page", "content": HTML}},
         }
     },
+    "/favicon.ico": {
+        "get": {
+            "summary": "The site's icon",
+            "responses": {"200": {"description": "The icon", "content": {"image/x-icon": {"schema": {"type": "string"}}}}},
+        }
+    },
     "/hello": {
         "get": {
             "summary": "Greet someone",
@@ -45,19 +51,6 @@ PATHS = {
         }
         for method in map(str.lower, ECHO_METHODS)
     },
-    "/healthz": {
-        "get": {
-            "summary": "Liveness check",
-            "responses": {
-                "200": {
-                    "description": "The service is up",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
-                    },
-                }
-            },
-        }
-    },
 }
 
 SCHEMAS = {
@@ -76,15 +69,6 @@ SCHEMAS = {
             "remote_user": {"type": ["string", "null"]},
             "request_id": {"type": ["string", "null"]},
             "mount": {"type": "string", "description": "Where home is mounted (SCRIPT_NAME)"},
-        },
-    },
-    "Health": {
-        "type": "object",
-        "required": ["status", "version", "pieces"],
-        "properties": {
-            "status": {"const": "ok"},
-            "version": {"type": "string"},
-            "pieces": {"type": "array", "items": {"type": "string"}},
         },
     },
 }

@@ -33,15 +33,6 @@ def hello_name(request):
     return Response(greeting(request.matchdict["name"]), content_type="text/plain", charset="utf-8")
 
 
-@view_config(route_name="home.healthz", request_method="GET", renderer="json")
-def healthz(request):
-    return {
-        "status": "ok",
-        "version": request.registry.svc_version,
-        "pieces": [name for name, _ in request.registry.svc_pieces],
-    }
-
-
 @view_config(route_name="home.echo", request_method=ECHO_METHODS, renderer="json")
 def echo(request):
     """The request as svc sees it; counted like other anonymous traffic when the auth filter is in front."""
