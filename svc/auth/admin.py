@@ -8,6 +8,7 @@ from svc.auth.identity import identity_of
 from svc.auth.names import InvalidName, InvalidValue
 from svc.auth.password_policy import InvalidPassword
 from svc.auth.permissions import UnknownPermission, check_grantable
+from svc.auth.public import PublicRefused, check_public_grant
 from svc.auth.store import AlreadyExists, NotFound, StoreError
 from svc.auth.views import auth_service
 from svc.web.params import json_body, query
@@ -31,6 +32,8 @@ def _store_errors(func):
             raise Problem(400, str(exc), slug="unknown-permission", title="Unknown permission", known=exc.known) from None
         except InvalidPassword as exc:
             raise Problem(400, str(exc), slug="weak-password", title="Password refused", rule=exc.rule) from None
+        except PublicRefused as exc:
+            raise Problem(400, str(exc), slug="public-refused", title="Not made public") from None
         except (InvalidName, InvalidValue, StoreError) as exc:  # an invalid name, value, permission or password
             raise invalid_request(str(exc)) from None
 
@@ -158,6 +161,7 @@ def grant(request):
     body = _json(request, "subject", "permission", optional=("force",))
     if not isinstance(body.get("force", False), bool):
         raise invalid_request("the member force must be true or false", member="force")
+    check_public_grant(body["subject"], body["permission"], body.get("force", False))
     check_grantable(body["permission"], service.known_permissions, body.get("force", False))
     service.admin.grant(body["subject"], body["permission"])
     request.response.status = 201

@@ -12,8 +12,9 @@ import time
 from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
-from svc.auth.permissions import check_grantable, declared_permissions
+from svc.auth.permissions import check_grantable, known_permissions
 from svc.auth.names import InvalidName, InvalidValue
+from svc.auth.public import check_public_grant
 from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
 from svc.check import open_ini, run_check
@@ -106,13 +107,15 @@ def run(args):
     if args.command in ("init", "migrate", "rotate-secret"):
         return _setup(loader, args)
     service = loader.get_wsgi_filter(args.filter).service
+    if args.command == "grant":
+        check_public_grant(args.subject, args.permission, args.force)
     if args.command == "grant" and not args.force:
         # The permissions the ini's apps check, learned from the app it serves, as the filter does.
         try:
             app = loader.get_wsgi_app()
         except LookupError as exc:
             raise CommandError(f"cannot load the app of {args.ini} to learn its permissions ({exc}); see --force") from None
-        check_grantable(args.permission, declared_permissions(app))
+        check_grantable(args.permission, known_permissions(app, service.settings))
     COMMANDS[args.command](service, args)
 
 

@@ -79,6 +79,21 @@ PATHS = {
             },
         }
     },
+    "/check": {
+        "get": {
+            "summary": "Forward auth for nginx auth_request, Traefik ForwardAuth and Caddy forward_auth",
+            "description": (
+                "Decides with svc.auth.forward_rules on the original request named by X-Original-URI or "
+                "X-Forwarded-Uri, X-Forwarded-Method and X-Forwarded-Host (believed only from "
+                "svc.auth.trusted_proxies). Every answer has an empty body."
+            ),
+            "responses": {
+                "200": {"description": "Allowed; X-Auth-Request-User, -Groups and -Email name the caller"},
+                "401": {"description": "Nobody is signed in: the proxy sends the browser to sign in"},
+                "403": {"description": "Signed in without the permission, or no rule covers the request"},
+            },
+        }
+    },
     "/admin/users": {
         "get": {
             "summary": "List users",

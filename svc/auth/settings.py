@@ -5,6 +5,7 @@ import os
 
 from limits import parse as parse_rate
 
+from svc.auth.forward import as_forward_rules
 from svc.web import SETTINGS as WEB_SETTINGS
 from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text, with_defaults
 
@@ -76,6 +77,18 @@ SETTINGS = SettingsSpec(
     min_password_length=(as_int(8, 1024), 12),
     strip_headers=(as_list, ()),
     pass_authorization=(as_mount_paths, ()),
+    # Forward auth (svc/auth/forward.py): which permission each host and path needs, the answer's headers.
+    forward_rules=(as_forward_rules, ""),
+    forward_user_header=(as_text, "X-Auth-Request-User"),
+    forward_groups_header=(as_text, "X-Auth-Request-Groups"),
+    forward_email_header=(as_text, "X-Auth-Request-Email"),
+    # Hosts (or .parent.domain suffixes) that came_from may name in an absolute URL.
+    allowed_redirect_hosts=(as_list, ()),
+    # A parent domain for the sign-in cookie (it then drops the __Host- prefix); empty: this host only.
+    cookie_domain=(as_text, ""),
+    # Callers of a permission granted to @anonymous (svc/auth/public.py): per client address, per user.
+    anonymous_rate=(as_rate, "300 per minute"),
+    signed_in_rate=(as_rate, "3000 per minute"),
 )
 
 

@@ -21,6 +21,7 @@ from svc.auth.models import (
 )
 
 from svc.auth.names import (
+    ANONYMOUS,
     MAX_ID,
     check_hash,
     check_label,
@@ -238,8 +239,14 @@ class Store:
 
     def grant(self, subject, permission):
         check_permission(permission)
-        # granting twice changes nothing
-        self._idempotent(lambda db: db.merge(self._grant_row(db, subject, permission)))
+
+        def grant(db):
+            if subject == "@" + ANONYMOUS and db.scalar(select(Group).where(Group.name == ANONYMOUS)) is None:
+                db.add(Group(name=ANONYMOUS, created_at=self.now()))  # made on the first public grant
+                db.flush()
+            db.merge(self._grant_row(db, subject, permission))  # granting twice changes nothing
+
+        self._idempotent(grant)
 
     def revoke(self, subject, permission):
         check_permission(permission)
@@ -257,6 +264,12 @@ class Store:
         rows = [{"subject": n, "permission": p} for n, p in users]
         rows += [{"subject": "@" + n, "permission": p} for n, p in groups]
         return sorted(rows, key=lambda r: (r["subject"], r["permission"]))
+
+    def public_permissions(self):
+        """The permissions granted to @anonymous."""
+        query = select(GroupGrant.permission).join(Group).where(Group.name == ANONYMOUS)
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(query).scalars())
 
     def _grant_row(self, db, subject, permission):
         if isinstance(subject, str) and subject.startswith("@"):
