@@ -22,6 +22,9 @@ requires = [
     "granian>=2.8,<3",
     # Swagger UI's assets for the API pages (served by svc, no CDN); follows Swagger UI's releases.
     "swagger-ui-py>=25.7",
+    # OpenID Connect sign-in (svc/auth/oidc.py): the OAuth 2 client, PKCE and ID token checks
+    "Authlib>=1.6",
+    "requests>=2.31",
 ]
 
 testing_extras = [
