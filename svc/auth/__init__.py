@@ -36,6 +36,8 @@ def includeme(config):
     config.add_route("auth.login", "/login")
     config.add_route("auth.logout", "/logout")
     config.add_route("auth.whoami", "/whoami")
+    config.add_route("auth.oidc.start", "/oidc/start")
+    config.add_route("auth.oidc.callback", "/oidc/callback")
     config.add_route("auth.admin.users", "/admin/users")
     config.add_route("auth.admin.user", "/admin/users/{name}")
     config.add_route("auth.admin.password", "/admin/users/{name}/password")

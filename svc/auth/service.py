@@ -23,6 +23,7 @@ from webob import Request
 from svc.auth import migrate
 from svc.auth.credentials import client_network
 from svc.auth.identity import Identity
+from svc.auth.oidc import OpenIDSignIn
 from svc.auth.password_policy import check_new_password
 from svc.auth.passwords import Passwords, UnsupportedHash, check_importable, parse_htpasswd
 from svc.auth.store import InvalidName, Store, StoreError, check_name, create_store_engine
@@ -121,6 +122,7 @@ class AuthService:
         self._tokens = _Cache(settings.recheck_seconds)
         self._identities = _Cache(settings.recheck_seconds)
         self.known_permissions = frozenset()  # filled by the filter from the apps below it
+        self.oidc = OpenIDSignIn.from_settings(settings, clock)  # None unless svc.auth.oidc_issuer is set
 
     @classmethod
     def from_settings(cls, settings):

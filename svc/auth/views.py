@@ -10,6 +10,7 @@ from pyramid.view import exception_view_config, view_config
 from svc.auth.challenge import safe_came_from, sign_in_busy
 from svc.auth.credentials import client_ip
 from svc.auth.identity import SERVICE_KEY, identity_of
+from svc.auth.oidc import ProviderSignInFailed, sign_in as provider_sign_in
 from svc.auth.service import SignInBusy, SignInRefused, Throttled
 from svc.web.errors import render_problem, wants_html
 from svc.web.params import query
@@ -28,6 +29,7 @@ def auth_service(request):
 
 
 def _form(request, came_from, error=None, status=200, headers=None, user="", why=None, signed_out=False):
+    service = auth_service(request)
     response = render_to_response(
         "auth_login.jinja2",
         {
@@ -37,6 +39,8 @@ def _form(request, came_from, error=None, status=200, headers=None, user="", why
             "user": user,
             "why": why,
             "signed_out": signed_out,
+            "password_sign_in": service.settings.password_sign_in,
+            "oidc": service.oidc,
         },
         request,
     )
@@ -81,6 +85,9 @@ def login(request):
     came_from = safe_came_from(request.POST.get("came_from"))
     if service.settings.secure and request.scheme != "https":
         return _refused(request, came_from, Problem(400, _NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
+    if not service.settings.password_sign_in:
+        detail = "Sign-in with a password is turned off here (svc.auth.password_sign_in); use the provider's button"
+        return _refused(request, came_from, Problem(403, detail, slug="password-sign-in-off", title="Sign-in refused"))
     client = client_ip(request.environ, service.settings.trusted_proxies)
     try:
         _, headers = service.login(
@@ -111,6 +118,50 @@ def _refused(request, came_from, problem):
     if wants_html(request):
         return _form(request, came_from, problem.detail, problem.status, problem.headers, user=_typed_user(request))
     return render_problem(request, problem)
+
+
+def _provider(request):
+    """The auth service and its OpenID relying party; 404 when none is configured."""
+    service = auth_service(request)
+    if service.oidc is None:
+        raise Problem(404, "Sign-in with an OpenID provider is not configured here (svc.auth.oidc_issuer)")
+    if service.settings.secure and request.scheme != "https":
+        raise Problem(400, _NEEDS_HTTPS, slug="https-required", title="HTTPS required")
+    return service, service.oidc
+
+
+@view_config(route_name="auth.oidc.start", request_method="GET")
+def oidc_start(request):
+    """Send the browser to the provider, with the flow's secrets in a signed cookie."""
+    service, oidc = _provider(request)
+    came_from = safe_came_from(query(request).get("came_from"))
+    redirect_uri = service.settings.oidc_redirect_uri or request.route_url("auth.oidc.callback")
+    location, headers = oidc.start(request, came_from, redirect_uri)
+    response = HTTPSeeOther(location=location, cache_control="no-store")
+    response.headerlist.extend(headers)
+    return response
+
+
+@view_config(route_name="auth.oidc.callback", request_method="GET")
+def oidc_callback(request):
+    """The provider sends the browser back here: check everything, then start svc's own session."""
+    service, oidc = _provider(request)
+    claims, came_from = oidc.finish(request)
+    headers = provider_sign_in(service, oidc, request, claims)
+    new_csrf_token(request)  # a fresh token for the signed-in browser
+    response = HTTPSeeOther(location=came_from, cache_control="no-store")
+    response.headerlist.extend(headers + oidc.clear(request))
+    return response
+
+
+@exception_view_config(ProviderSignInFailed)
+def provider_sign_in_failed(exc, request):
+    """Nothing is signed in, and the flow ends: the next try starts afresh."""
+    problem = Problem(exc.status, str(exc), slug=exc.slug, title="Sign-in failed")
+    response = render_problem(request, problem)
+    response.cache_control = "no-store"
+    response.headerlist.extend(auth_service(request).oidc.clear(request))
+    return response
 
 
 @view_config(route_name="auth.logout", request_method="POST", require_csrf=True)
