@@ -22,6 +22,10 @@ requires = [
     "granian>=2.8,<3",
     # Swagger UI's assets for the API pages (served by svc, no CDN); follows Swagger UI's releases.
     "swagger-ui-py>=25.7",
+    # /metrics, aggregated across granian's worker processes (multiprocess mode)
+    "prometheus-client>=0.20",
+    # the JSON-lines access and decision logs (svc.web.logs)
+    "python-json-logger>=3.1",
     # OpenID Connect sign-in (svc/auth/oidc.py): the OAuth 2 client, PKCE and ID token checks
     "Authlib>=1.6",
     "requests>=2.31",
@@ -67,6 +71,7 @@ setup(
         ],
         "paste.filter_factory": [
             "accesslog = svc.web.accesslog:filter_factory",
+            "ops = svc.web.ops:filter_factory",
             "auth = svc.auth.middleware:filter_factory",
             "require = svc.auth.require:filter_factory",
         ],

@@ -2,7 +2,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["hello", "fetch", "dns", "auth"]
+BENCHMARKS = ["hello", "fetch", "dns", "auth", "metrics"]
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or BENCHMARKS:

@@ -15,6 +15,8 @@ def main(global_config, **settings):
     app.svc_pieces = tuple(name for name, _ in config.registry.svc_pieces)
     # ... and which of its paths need which permission, so the index can say where to sign in.
     app.svc_access = declared_access(config.registry)
+    # ... and egg:svc#ops which readiness checks its pieces contribute.
+    app.svc_readiness = tuple(config.registry.svc_readiness)
     return app
 
 

@@ -3,7 +3,7 @@ from typing import NamedTuple
 
 from pyramid.config import Configurator
 
-from svc.web.settings import check_unknown_settings, parse_pieces
+from svc.web.settings import check_unknown_settings, parse_pieces, with_defaults
 
 
 class Piece(NamedTuple):
@@ -13,7 +13,7 @@ class Piece(NamedTuple):
 
 
 PIECES = {
-    "home": Piece("svc.home", "", "Index of mounts, hello and health check"),
+    "home": Piece("svc.home", "", "Index of mounts and hello"),
     "urls": Piece("svc.urls", "/url", "Parse URLs and join them the way browsers do"),
     "fetch": Piece("svc.fetch", "/fetch", "Fetch a URL for the caller: streamed, pooled, SSRF-safe"),
     "dns": Piece("svc.dns", "/dns", "Host lookups, a JSON DNS API, DNS over HTTPS, bulk lookups"),
@@ -24,7 +24,8 @@ PIECES = {
 
 def configure(settings, global_config=None):
     """Return a Configurator with the web foundation and every piece in ``svc.pieces``."""
-    settings = _merge_defaults(settings, global_config or {})
+    # [DEFAULT] carries the svc.* and pyramid.* settings that every app section shares.
+    settings = with_defaults(global_config or {}, settings, ("svc.", "pyramid."))
     pieces = parse_pieces(settings.get("svc.pieces", "home"), PIECES)
     config = Configurator(settings=settings)
     # Settings, problem+json errors, OpenAPI, templates and static assets: shared by every piece.
@@ -42,10 +43,3 @@ def configure(settings, global_config=None):
     config.commit()
     check_unknown_settings(config.registry, PIECES)
     return config
-
-
-def _merge_defaults(settings, global_config):
-    """Let [DEFAULT] carry the svc.* and pyramid.* settings that every app section shares."""
-    merged = {k: v for k, v in global_config.items() if k.startswith(("svc.", "pyramid."))}
-    merged.update(settings)
-    return merged

@@ -3,7 +3,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from webob import Response
 
-from svc.web.problems import Problem, problem_json_response
+from svc.web.negotiation import wants_html
+from svc.web.problems import Problem, permission_lacking, problem_json_response
 from svc.web.request import raw_path
 
 MAX_CAME_FROM = 2048
@@ -29,8 +30,7 @@ def is_browser(request):
         return False
     if request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
         return False
-    offers = request.accept.acceptable_offers(["application/json", "text/html"])
-    return bool(offers) and offers[0][0] == "text/html"
+    return wants_html(request)
 
 
 def came_from_of(environ):
@@ -73,9 +73,7 @@ class Challenger:
         return response
 
     def forbidden(self, request, identity, permission=None):
-        needs = f"the permission {permission}" if permission else "a permission"
-        detail = f"Signed in as {identity.name}, who lacks {needs} this needs"
-        return _problem(request, Problem(403, detail, slug="forbidden"))
+        return _problem(request, permission_lacking(identity.name, permission))
 
     def cross_site(self, request):
         detail = (

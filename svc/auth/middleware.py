@@ -14,6 +14,8 @@ from svc.auth.challenge import Challenger
 from svc.auth.credentials import BasicCredentials, MalformedCredentials, client_ip, parse_authorization
 from svc.auth.identity import IDENTITY_HEADERS, IDENTITY_KEY, LOGIN_URL_KEY, NEEDED_KEY, SERVICE_KEY, environ_keys
 from svc.auth.login_path import login_path
+from svc.auth.metrics import ActiveSessions, sign_in
+from svc.auth.readiness import readiness_checks
 from svc.auth.origin import SAFE_METHODS, is_same_origin
 from svc.auth.permissions import declared_permissions
 from svc.auth.require import PermissionDenied, normalise_path
@@ -42,6 +44,8 @@ class AuthFilter:
         self.strip_keys, self.strip_prefixes = environ_keys(IDENTITY_HEADERS + settings.strip_headers)
         self.pass_paths = tuple((p.rstrip("/"), normalise_path(p).rstrip("/")) for p in settings.pass_authorization)
         self.svc_access = getattr(app, "svc_access", None)
+        self.svc_readiness = readiness_checks(service)  # egg:svc#ops finds them here
+        self.svc_collectors = (ActiveSessions(service),)  # ... and its scrape-time metrics
 
     def __call__(self, environ, start_response):
         self.strip(environ)
@@ -72,6 +76,14 @@ class AuthFilter:
         if not self.passes_authorization(environ.get("PATH_INFO", "")):
             environ.pop("HTTP_AUTHORIZATION", None)  # the caller's password or token is for svc alone
         return self.call_app(environ, request, identity, cookie_headers, start_response)
+
+    def svc_permissions(self, environ):
+        """The caller's permissions, None when anonymous or refused: for egg:svc#ops's /metrics above."""
+        try:
+            identity, _ = self.identify(environ)
+        except (_HeaderTooLarge, MalformedCredentials, SignInRefused, SignInBusy):
+            return None
+        return None if identity is None else identity.permissions
 
     def strip(self, environ):
         """Remove what only the filter and svc's own apps may set."""
@@ -113,8 +125,10 @@ class AuthFilter:
             return None, cookie_headers  # a scheme of the app's own, such as Digest
         if isinstance(credentials, BasicCredentials):
             client = client_ip(environ, self.service.settings.trusted_proxies)
-            return self.service.from_basic(header, credentials, client), cookie_headers
-        return self.service.from_bearer(credentials.token), cookie_headers
+            with sign_in("basic"):
+                return self.service.from_basic(header, credentials, client), cookie_headers
+        with sign_in("bearer"):
+            return self.service.from_bearer(credentials.token), cookie_headers
 
     def call_app(self, environ, request, identity, extra_headers, start_response):
         started = []

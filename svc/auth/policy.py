@@ -7,7 +7,7 @@ from pyramid.security import Allowed, Denied
 
 from svc.auth.identity import NEEDED_KEY, identity_of
 from svc.web.errors import render_problem
-from svc.web.problems import Problem
+from svc.web.problems import permission_lacking, sign_in_needed
 
 
 class FilterSecurityPolicy:
@@ -37,13 +37,11 @@ class FilterSecurityPolicy:
 
 def forbidden_view(exc, request):
     permission = getattr(exc, "permission", None) or getattr(exc.result, "permission", None)
-    needs = f"the permission {permission}" if permission else "a permission"
     identity = identity_of(request.environ)
     if identity is None:
         request.environ[NEEDED_KEY] = permission
-        return render_problem(request, Problem(401, f"Sign in: this needs {needs}", slug="unauthorized"))
-    detail = f"Signed in as {identity.name}, who lacks {needs}"
-    return render_problem(request, Problem(403, detail, slug="forbidden"))
+        return render_problem(request, sign_in_needed(permission))
+    return render_problem(request, permission_lacking(identity.name, permission))
 
 
 def includeme(config):

@@ -13,7 +13,7 @@ from pyramid.httpexceptions import HTTPForbidden
 from svc.auth.identity import NEEDED_KEY, identity_of
 from svc.auth.store import StoreError, check_permission
 from svc.web.mounts import Access, access_of
-from svc.web.problems import Problem, problem_json_response
+from svc.web.problems import permission_lacking, problem_json_response, sign_in_needed
 from svc.web.settings import SettingError, as_list
 
 
@@ -79,11 +79,9 @@ class RequirePermission:
             identity = identity_of(environ)
             if identity is None:
                 environ[NEEDED_KEY] = self.permission
-                problem = Problem(401, f"Sign in: this needs the permission {self.permission}", slug="unauthorized")
-                return problem_json_response(problem)(environ, start_response)
+                return problem_json_response(sign_in_needed(self.permission))(environ, start_response)
             if not identity.permits(self.permission):
-                detail = f"Signed in as {identity.name}, who lacks the permission {self.permission}"
-                return problem_json_response(Problem(403, detail, slug="forbidden"))(environ, start_response)
+                return problem_json_response(permission_lacking(identity.name, self.permission))(environ, start_response)
         return self.app(environ, start_response)
 
 

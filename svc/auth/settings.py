@@ -8,7 +8,7 @@ from limits import parse as parse_rate
 
 from svc.auth.store import InvalidName, check_name
 from svc.web import SETTINGS as WEB_SETTINGS
-from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text
+from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text, with_defaults
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +149,7 @@ SETTINGS = SettingsSpec(
 
 def read_auth_settings(global_conf, local_conf):
     """``svc.auth.*`` from [DEFAULT], then the filter section's own keys; no secret yet."""
-    merged = {k: v for k, v in global_conf.items() if k.startswith("svc.auth.")}
-    merged.update(local_conf)
-    values = SETTINGS.parse(merged, strict=True)
+    values = SETTINGS.parse(with_defaults(global_conf, local_conf, "svc.auth."), strict=True)
     if not values.db_url:
         raise SettingError("setting svc.auth.db_url is required (a SQLAlchemy URL such as sqlite:///var/svc.sqlite)")
     check_sign_in_methods(values)

@@ -10,6 +10,7 @@ from pyramid.view import exception_view_config, view_config
 from svc.auth.challenge import safe_came_from, sign_in_busy
 from svc.auth.credentials import client_ip
 from svc.auth.identity import SERVICE_KEY, identity_of
+from svc.auth.metrics import sign_in
 from svc.auth.oidc import ProviderSignInFailed, sign_in as provider_sign_in
 from svc.auth.service import SignInBusy, SignInRefused, Throttled
 from svc.web.errors import render_problem, wants_html
@@ -90,9 +91,10 @@ def login(request):
         return _refused(request, came_from, Problem(403, detail, slug="password-sign-in-off", title="Sign-in refused"))
     client = client_ip(request.environ, service.settings.trusted_proxies)
     try:
-        _, headers = service.login(
-            request, request.POST.get("user", ""), request.POST.get("password", ""), client
-        )
+        with sign_in("form"):
+            _, headers = service.login(
+                request, request.POST.get("user", ""), request.POST.get("password", ""), client
+            )
     except Throttled as exc:
         return _refused(request, came_from, Problem(
             429, str(exc), slug="too-many-sign-ins", headers={"Retry-After": str(exc.retry_after)}
@@ -146,8 +148,9 @@ def oidc_start(request):
 def oidc_callback(request):
     """The provider sends the browser back here: check everything, then start svc's own session."""
     service, oidc = _provider(request)
-    claims, came_from = oidc.finish(request)
-    headers = provider_sign_in(service, oidc, request, claims)
+    with sign_in("oidc"):
+        claims, came_from = oidc.finish(request)
+        headers = provider_sign_in(service, oidc, request, claims)
     new_csrf_token(request)  # a fresh token for the signed-in browser
     response = HTTPSeeOther(location=came_from, cache_control="no-store")
     response.headerlist.extend(headers + oidc.clear(request))

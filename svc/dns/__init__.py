@@ -7,7 +7,8 @@ from svc.dns.doh import ReplyMemo
 from svc.dns.lookup import HostLookup
 from svc.dns.openapi import PATHS, SCHEMAS
 from svc.dns.resolver import DNSResolver
-from svc.dns.upstream import Nameserver, Upstream, as_nameservers, system_nameservers
+from svc.dns.upstream import Nameserver, Upstream, as_nameservers, nameservers_answer, system_nameservers
+from svc.web.negotiation import add_vary
 from svc.web.settings import (
     SettingError,
     SettingsSpec,
@@ -37,6 +38,9 @@ SETTINGS = SettingsSpec(
     bulk_concurrency=(as_int(1, 1024), 8),
     bulk_workers=(as_int(1, 1023), None),
     bulk_deadline=(as_seconds(0, 86400), 60.0),
+    # What caches and deadlines read the time from (seconds); tests swap in a clock they turn.
+    clock=(as_dotted, "time.monotonic"),
+    ready_required=(as_bool, False),
 )
 
 # glibc's own fallback when resolv.conf names no nameserver.
@@ -48,19 +52,24 @@ def includeme(config):
     nameservers = settings.nameservers or system_nameservers() or (FALLBACK_NAMESERVER,)
     resolver = DNSResolver(
         Upstream(nameservers, settings.timeout, settings.retries),
-        ResolverCache(settings.cache_size, settings.cache_max_ttl, settings.cache_max_bytes),
+        ResolverCache(settings.cache_size, settings.cache_max_ttl, settings.cache_max_bytes, clock=settings.clock),
     )
-    config.registry.svc_dns_resolver = resolver
-    config.registry.svc_dns_replies = ReplyMemo(settings.cache_size, settings.reply_memo_max_bytes)
+    replies = ReplyMemo(settings.cache_size, settings.reply_memo_max_bytes, clock=settings.clock)
     bulk_workers = settings.bulk_workers or settings.lookup_workers // 2
     if bulk_workers >= settings.lookup_workers:
         raise SettingError(
             f"setting svc.dns.bulk_workers = {bulk_workers} must be below svc.dns.lookup_workers "
             f"= {settings.lookup_workers}, so that single lookups keep workers of their own"
         )
-    config.registry.svc_dns_lookup = HostLookup(
-        settings.lookup_backend(resolver), settings.lookup_workers, settings.lookup_timeout, bulk_workers
+    lookup = HostLookup(
+        settings.lookup_backend(resolver), settings.lookup_workers, settings.lookup_timeout, bulk_workers, settings.clock
     )
+    config.provide("dns_settings", settings)
+    config.provide("dns_resolver", resolver)
+    config.provide("dns_replies", replies)
+    config.provide("dns_lookup", lookup)
+    # /readyz asks the nameservers one question; it fails readiness only if ready_required.
+    config.add_readiness_check("dns.nameservers", nameservers_answer(nameservers), settings.ready_required)
     config.add_route("dns.page", "/")
     config.add_route("dns.lookup", "/lookup")
     config.add_route("dns.reverse", "/reverse")
@@ -76,4 +85,4 @@ def vary_on_accept(event):
     """Every response of /dns-query depends on Accept (wire or JSON), errors included."""
     route = event.request.matched_route
     if route is not None and route.name == "dns.query":
-        event.response.vary = tuple(dict.fromkeys((*(event.response.vary or ()), "Accept")))
+        add_vary(event.response, "Accept")

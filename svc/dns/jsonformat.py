@@ -5,31 +5,16 @@ import dns.rcode
 from svc.dns.names import query_name, query_type
 from svc.dns.resolver import Question
 from svc.dns.upstream import AnswerTooLarge
-from svc.web.problems import Problem, invalid_request
-
-_FLAG_VALUES = {"": False, "0": False, "false": False, "1": True, "true": True}
-
-
-def parse_flag(value, parameter):
-    """``cd`` and ``do``: 0, 1, false or true (absent is false)."""
-    try:
-        return _FLAG_VALUES[(value or "").strip().lower()]
-    except KeyError:
-        raise invalid_request(f"{parameter} {value!r} is not 0, 1, true or false", parameter=parameter) from None
-
+from svc.web.params import flag, one_value
+from svc.web.problems import Problem
 
 def question_from_params(params):
     """The question of ``?name=&type=&cd=&do=``; type defaults to A."""
-    names = params.getall("name")
-    if not names:
-        raise invalid_request("the query parameter name is required", parameter="name")
-    if len(names) > 1:
-        raise invalid_request("give the query parameter name once", parameter="name")
     return Question(
-        query_name(names[0]),
+        query_name(one_value(params, "name")),
         query_type(params.get("type", "A")),
-        dnssec_ok=parse_flag(params.get("do"), "do"),
-        checking_disabled=parse_flag(params.get("cd"), "cd"),
+        dnssec_ok=flag(params.get("do"), "do"),
+        checking_disabled=flag(params.get("cd"), "cd"),
     )
 
 

@@ -9,7 +9,6 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import dns.name
@@ -20,6 +19,7 @@ import dns.reversename
 from svc.dns.names import parse_host, parse_ip
 from svc.dns.resolver import Question
 from svc.dns.upstream import UpstreamTimeout
+from svc.web.getaddrinfo import DeadlinePassed, getaddrinfo_addresses, result_within
 from svc.web.problems import Problem, invalid_request
 
 FAMILIES = {"4": socket.AF_INET, "6": socket.AF_INET6, "any": socket.AF_UNSPEC}
@@ -64,8 +64,7 @@ class SystemLookup:
         pass
 
     def __call__(self, name, family):
-        infos = socket.getaddrinfo(name, None, family, socket.SOCK_STREAM)
-        return [(info[0], info[4][0]) for info in infos]
+        return getaddrinfo_addresses(name, None, family)
 
 
 class NameserverLookup:
@@ -157,9 +156,8 @@ class HostLookup:
         """
         deadline = started + self.timeout if until is None else min(started + self.timeout, until)
         try:
-            results = future.result(timeout=max(0.0, deadline - self.clock()))
-        except FutureTimeout:
-            future.cancel()
+            results = result_within(future, deadline - self.clock())
+        except DeadlinePassed:
             raise LookupTimeout(name, f"no answer for {name} within {self.timeout:g} s") from None
         except socket.gaierror as exc:
             raise _gaierror_problem(name, exc) from None
@@ -217,15 +215,6 @@ def parse_family(value):
         return FAMILIES[value.strip().lower()]
     except KeyError:
         raise invalid_request(f"family {value!r} is not one of 4, 6, any", parameter="family") from None
-
-
-def parse_strict(value):
-    text = value.strip().lower()
-    if text in ("", "0", "false", "no"):
-        return False
-    if text in ("1", "true", "yes"):
-        return True
-    raise invalid_request(f"strict {value!r} is not true or false", parameter="strict")
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,9 @@ from urllib.parse import urlsplit
 import dns.exception
 import dns.name
 import dns.rdatatype
-import idna
 
+from svc.web.hosts import InvalidHostName, check_lengths, host_name, idna_encode
 from svc.web.problems import invalid_request
-
-MAX_LABEL = 63  # octets, RFC 1035 section 2.3.4
-MAX_NAME = 253  # characters of the dotted form, which is 255 octets on the wire
 
 # Meta types that are not questions a resolver answers (zone transfers, EDNS, TSIG...).
 REFUSED_TYPES = frozenset(
@@ -27,7 +24,6 @@ REFUSED_TYPES = frozenset(
     }
 )
 
-_HOST_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -59,13 +55,10 @@ def parse_host(value, parameter="host"):
     ip = parse_ip(hostname)
     if ip is not None:
         return Host(str(ip), ip)
-    name = encode_idna(hostname, parameter)
-    if not _HOST_NAME.match(name):
-        raise invalid_request(
-            f"{parameter} is not a valid host name: {hostname!r}", parameter=parameter
-        )
-    check_length(name.rstrip("."), parameter)
-    return Host(name.rstrip("."))
+    try:
+        return Host(host_name(hostname))
+    except InvalidHostName as exc:
+        raise invalid_request(f"{parameter} {exc}", parameter=parameter) from None
 
 
 def parse_ip(text):
@@ -85,8 +78,11 @@ def query_name(value, parameter="name"):
         return dns.name.root
     if any(ch.isspace() for ch in text):
         raise invalid_request(f"{parameter} contains white space", parameter=parameter)
-    ascii_text = encode_idna(text, parameter)
-    check_length(ascii_text.rstrip("."), parameter)
+    try:
+        ascii_text = idna_encode(text)
+        check_lengths(ascii_text.rstrip("."))
+    except InvalidHostName as exc:
+        raise invalid_request(f"{parameter} {exc}", parameter=parameter) from None
     try:
         return dns.name.from_text(ascii_text)
     except dns.exception.DNSException as exc:
@@ -111,40 +107,6 @@ def query_type(value, parameter="type"):
             parameter=parameter,
         )
     return rdtype
-
-
-def encode_idna(text, parameter):
-    """ASCII labels as they are; other labels mapped by UTS 46 and encoded as IDNA 2008 A-labels.
-
-    Label by label, so service labels such as ``_sip`` (not valid IDNA) pass unchanged.
-    """
-    if text.isascii():
-        return text
-    try:
-        mapped = idna.uts46_remap(text, std3_rules=False, transitional=False)
-        labels = [label if label.isascii() else idna.alabel(label).decode("ascii") for label in mapped.split(".")]
-    except idna.IDNAError as exc:
-        raise invalid_request(
-            f"{parameter} is not a valid internationalized name: {exc}", parameter=parameter
-        ) from None
-    return ".".join(labels)
-
-
-def check_length(name, parameter):
-    """Refuse an empty label, a label over 63 characters and a name over 253."""
-    if len(name) > MAX_NAME:
-        raise invalid_request(
-            f"{parameter} is {len(name)} characters long; a DNS name has at most {MAX_NAME}",
-            parameter=parameter,
-        )
-    for label in name.split("."):
-        if not label:
-            raise invalid_request(f"{parameter} has an empty label", parameter=parameter)
-        if len(label) > MAX_LABEL:
-            raise invalid_request(
-                f"{parameter} has a label of {len(label)} characters; a label has at most {MAX_LABEL}",
-                parameter=parameter,
-            )
 
 
 def _check_text(value, parameter):

@@ -10,6 +10,7 @@ import dns.rcode
 import dns.rdataclass
 
 from svc.dns.cache import cache_lifetime
+from svc.dns.metrics import observe_cache, observe_upstream
 from svc.dns.upstream import MAX_MESSAGE, AnswerTooLarge, UpstreamError
 
 # What svc advertises upstream: the DNS Flag Day 2020 size that avoids IP fragmentation.
@@ -64,6 +65,7 @@ class DNSResolver:
     def resolve(self, question):
         key = question.cache_key()
         cached = self.cache.get(key)
+        observe_cache(cached is not None)
         if cached is not None:
             return Answer(cached.message, cached.lifetime, fresh_until=cached.fresh_until)
         query = question.to_query()
@@ -71,7 +73,9 @@ class DNSResolver:
             message = self.upstream.query(query)
             wire = _wire(message)
         except UpstreamError as exc:
+            observe_upstream(exc)
             return servfail(query, exc)
+        observe_upstream(None)
         self.cache.put(key, message, wire)
         return Answer(message, cache_lifetime(message))
 

@@ -133,3 +133,11 @@ class Upstream:
                 raise dns.exception.Timeout from None
             return dns.query.tcp(request, nameserver.address, timeout=remaining, port=nameserver.port)
 
+
+def nameservers_answer(nameservers):
+    """A readiness probe: one question (the root's NS) to the nameservers, within its timeout."""
+
+    def probe(timeout):
+        Upstream(nameservers, timeout / len(nameservers), 0).query(dns.message.make_query(".", "NS"))
+
+    return probe

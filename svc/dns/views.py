@@ -20,18 +20,15 @@ from svc.dns.doh import (
     reply_wire,
 )
 from svc.dns.jsonformat import answer_json, question_from_params
-from svc.dns.lookup import lookup_host, parse_family, parse_strict, reverse_names
-from svc.web.errors import wants_html
+from svc.dns.lookup import lookup_host, parse_family, reverse_names
+from svc.dns.metrics import BULK_NAMES, DOH_QUERIES
+from svc.web.negotiation import wants_html
 from svc.web.forms import form_page, form_problem
-from svc.web.params import one_param, query
+from svc.web.params import flag, one_param, query
 from svc.web.problems import Problem, invalid_request
 
 # What /dns-query can answer in; application/json is what a browser or curl asks for by habit.
 QUERY_FORMATS = [DNS_MESSAGE, DNS_JSON, "application/json"]
-
-
-def _settings(request):
-    return request.registry.settings["svc.dns"]
 
 
 def _option(request, name, default):
@@ -48,19 +45,19 @@ def _option(request, name, default):
 def lookup(request):
     host = one_param(request, "host")
     family = parse_family(_option(request, "family", "any"))
-    strict = parse_strict(_option(request, "strict", "false"))
-    return lookup_host(request.registry.svc_dns_lookup, host, family, strict)
+    strict = flag(_option(request, "strict", "false"), "strict")
+    return lookup_host(request.dns_lookup, host, family, strict)
 
 
 @view_config(route_name="dns.reverse", request_method="GET", renderer="json", permission="dns")
 def reverse(request):
-    return reverse_names(request.registry.svc_dns_resolver, one_param(request, "ip"))
+    return reverse_names(request.dns_resolver, one_param(request, "ip"))
 
 
 @view_config(route_name="dns.resolve", request_method="GET", renderer="json", permission="dns")
 def resolve(request):
     question = question_from_params(query(request))
-    answer = request.registry.svc_dns_resolver.resolve(question)
+    answer = request.dns_resolver.resolve(question)
     request.response.cache_control = cache_control(answer)
     return answer_json(question, answer)
 
@@ -72,6 +69,7 @@ def dns_query(request):
     if not offers:
         raise Problem(406, f"this path answers in {', '.join(QUERY_FORMATS)}")
     media_type = offers[0][0]
+    DOH_QUERIES.labels(media_type).inc()
     params = query(request)
     if request.method == "POST":
         wire = read_post_body(request)
@@ -88,14 +86,14 @@ def dns_query(request):
         message, question = None, question_from_params(params)
     else:
         message = parse_query(wire)
-        question = question_of(message, _settings(request).forward_client_subnet)
+        question = question_of(message, request.dns_settings.forward_client_subnet)
     if media_type == DNS_MESSAGE:
-        replies = request.registry.svc_dns_replies
+        replies = request.dns_replies
         key = reply_key(message, question)
         replayed = replies.get(key, message.id)
         if replayed is not None:
             return _wire_response(*replayed)
-    answer = request.registry.svc_dns_resolver.resolve(question)
+    answer = request.dns_resolver.resolve(question)
     if media_type == DNS_MESSAGE:
         body = reply_wire(message, answer)
         replies.put(key, body, answer)
@@ -115,18 +113,19 @@ def _wire_response(body, control):
 
 @view_config(route_name="dns.bulk", request_method="POST", permission="dns")
 def bulk(request):
-    settings = _settings(request)
+    settings = request.dns_settings
     try:
         family = parse_family(_option(request, "family", "any"))
-        strict = parse_strict(_option(request, "strict", "false"))
+        strict = flag(_option(request, "strict", "false"), "strict")
         lines = read_lines(request, settings.bulk_max_lines, settings.bulk_max_bytes)
     except Problem as exc:
         if not wants_html(request):
             raise
         # The bulk form's mistake shows on the form's page, with its status.
         return render_to_response("dns.jinja2", _page_helpers(form_problem(request, exc)), request, response=request.response)
+    BULK_NAMES.labels("strict" if strict else "lenient").inc(len(lines))
     rows = csv_rows(
-        request.registry.svc_dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
+        request.dns_lookup, lines, family, strict, settings.bulk_concurrency, settings.bulk_deadline
     )
     return Response(app_iter=rows, content_type="text/csv", charset="utf-8")
 

@@ -65,11 +65,12 @@ def includeme(config):
     resolver = settings.resolver()
     engine = settings.engine(settings)
     user_agent = f"svc-fetch/{config.registry.svc_version}"
-    config.registry.svc_fetch = FetchService(
+    config.provide("fetch_settings", settings)
+    config.provide("fetch", FetchService(
         Fetcher(policy, resolver, engine, settings, user_agent),
         ResponseFilter(settings.strip_response_headers),
         CallerSlots(settings.max_concurrent_per_user),
-    )
+    ))
     loops = LoopGuard(deployment_mark(config.get_settings()))
     # The Via of this request's fetches; FetchLoop (508) when svc itself sent the request.
     config.add_request_method(lambda request: loops.outgoing_via(request.headers.get("Via")), "fetch_via", reify=True)

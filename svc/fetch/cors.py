@@ -6,6 +6,9 @@ as its visitor.
 import re
 from urllib.parse import urlsplit
 
+from svc.web.negotiation import add_vary
+from svc.web.settings import as_list
+
 ROUTE_PREFIX = "fetch."
 PREFLIGHT_MAX_AGE = "600"
 _ORIGIN = re.compile(r"^https?://[^/?#@\s]+$")
@@ -13,9 +16,8 @@ _ORIGIN = re.compile(r"^https?://[^/?#@\s]+$")
 
 def as_origins(value):
     """Origins such as ``https://app.example.com``, or ``*`` for any origin."""
-    words = value if isinstance(value, (list, tuple)) else re.split(r"[\s,]+", str(value).strip())
     origins = []
-    for word in (w for w in words if w):
+    for word in as_list(value):
         if word != "*" and not _ORIGIN.match(word):
             raise ValueError(f"{word!r} is not an origin such as https://app.example.com")
         if word != "*":
@@ -28,7 +30,7 @@ def as_origins(value):
 def allowed_origin(request):
     """The value for Access-Control-Allow-Origin, or None."""
     origin = request.headers.get("Origin")
-    allowed = request.registry.settings["svc.fetch"].cors_origins
+    allowed = request.fetch_settings.cors_origins
     if not origin or not allowed:
         return None
     if "*" in allowed:
@@ -47,7 +49,7 @@ def add_cors_headers(event):
         return
     response.headers["Access-Control-Allow-Origin"] = origin
     if origin != "*":
-        response.vary = tuple(dict.fromkeys((*(response.vary or ()), "Origin")))
+        add_vary(response, "Origin")
     if request.method != "OPTIONS":
         exposed = sorted({name for name in response.headers.keys()} - {"Content-Type"})
         if exposed:

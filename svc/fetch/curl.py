@@ -17,13 +17,14 @@ import logging
 import math
 import select
 import socket
-import threading
 import time
 
 import pycurl
 
 from svc.fetch import errors
 from svc.fetch.engine import Exchange, Timings
+from svc.fetch.handles import HandlePool
+from svc.fetch.head import parse_head
 
 log = logging.getLogger(__name__)
 
@@ -77,54 +78,6 @@ class CurlEngine:
             transfer.close()
             raise
         return Exchange(transfer.status, transfer.headers, transfer, timings, length)
-
-
-class HandlePool:
-    """Idle handles, last in first out; a reaper thread closes those idle too long.
-
-    The reaper runs only while some handle is idle, so an unused engine holds no thread.
-    """
-
-    def __init__(self, size, idle_timeout, factory):
-        self.size = size
-        self.idle_timeout = idle_timeout
-        self._factory = factory
-        self._idle = []  # (handle, idle since)
-        self._lock = threading.Lock()
-        self._reaper = None
-
-    def get(self):
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()[0]
-        return self._factory()
-
-    def put(self, handle):
-        with self._lock:
-            if len(self._idle) < self.size:
-                self._idle.append((handle, time.monotonic()))
-                if self._reaper is None:
-                    self._reaper = threading.Thread(target=self._reap, name="svc-fetch-reaper", daemon=True)
-                    self._reaper.start()
-                return
-        handle.close()
-
-    def close_idle(self, older_than):
-        now = time.monotonic()
-        with self._lock:
-            stale = [h for h, since in self._idle if now - since >= older_than]
-            self._idle = [(h, since) for h, since in self._idle if now - since < older_than]
-        for handle in stale:
-            handle.close()
-
-    def _reap(self):
-        while True:
-            time.sleep(max(self.idle_timeout / 4, 0.05))
-            self.close_idle(self.idle_timeout)
-            with self._lock:
-                if not self._idle:
-                    self._reaper = None
-                    return
 
 
 class _Handle:
@@ -314,7 +267,7 @@ class _Transfer:
             if self.result is None:
                 self._drive()
             if handle.chunks or self.result is not None or (lines and lines[-1] in _HEADER_END):
-                head = _parse_head(lines)
+                head = parse_head(lines)
                 if head is not None:
                     self.status, self.headers = head
             if self._headers_too_large() or (self.result is not None and self.result[0] != 0):
@@ -429,27 +382,3 @@ class _Transfer:
         if self._remaining() > 0.05 and not self.handle.easy.getinfo(pycurl.CONNECT_TIME_T):
             return f"connecting to {where} took longer than {self.hop.connect_timeout:g}s"
         return f"{where} did not answer within the fetch's deadline"
-
-
-def _parse_head(lines):
-    """(status, [(name, value)]) of the final response head in ``lines``, or None while
-    only interim (1xx) heads are complete. Lines after it are trailers, not read."""
-    status = None
-    headers = []
-    for line in lines:
-        text = line.decode("latin-1").rstrip("\r\n")
-        if text.startswith("HTTP/"):
-            parts = text.split(None, 2)
-            status = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-            headers = []
-        elif not text:
-            if status is not None and not 100 <= status < 200:
-                return status, headers
-        elif text[0] in " \t" and headers:
-            name, value = headers[-1]
-            headers[-1] = (name, f"{value} {text.strip()}")
-        else:
-            name, colon, value = text.partition(":")
-            if colon and name and name == name.strip():
-                headers.append((name, value.strip()))
-    return None

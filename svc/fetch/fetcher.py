@@ -6,6 +6,7 @@ from urllib.parse import urljoin
 from svc.fetch import errors
 from svc.fetch.engine import Hop
 from svc.fetch.headers import has, without
+from svc.fetch.metrics import observe_exchange
 from svc.fetch.resolver import LookupFailed, LookupTimedOut
 from svc.fetch.target import BadTarget, parse_target
 
@@ -72,6 +73,7 @@ class Fetcher:
                     max_header_size=self.settings.max_header_size,
                 )
             )
+            observe_exchange(exchange, request.envelope)
             location = _header(exchange.headers, "Location")
             if not (request.follow_redirects and exchange.status in REDIRECTS and location):
                 return Fetched(exchange, target, redirects, dns, started)

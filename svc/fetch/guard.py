@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from svc.fetch.metrics import observe_decision
+from svc.web.settings import as_list
+
 log = logging.getLogger(__name__)
 
 _V4 = ipaddress.IPv4Network
@@ -115,7 +118,7 @@ class Rules:
 
 def as_rules(value):
     """A list of CIDRs, addresses and host names (``.example.com`` also matches subdomains)."""
-    words = value if isinstance(value, (list, tuple)) else re.split(r"[\s,]+", str(value))
+    words = as_list(value)
     networks, names, suffixes = [], set(), []
     for word in (w.strip().lower() for w in words):
         if not word:
@@ -152,9 +155,7 @@ def as_ports(value):
     if isinstance(value, Ports):
         return value
     ranges = []
-    for word in re.split(r"[\s,]+", str(value).strip()):
-        if not word:
-            continue
+    for word in as_list(value):
         low, _, high = word.partition("-")
         low, high = int(low), int(high or low)
         if not 0 < low <= high < 65536:
@@ -324,9 +325,11 @@ class DestinationPolicy:
 
     @staticmethod
     def _decide(host, address, port, verdict):
+        decision = "allow" if verdict.allowed else "deny"
+        observe_decision(verdict)
         log.info(
-            "fetch destination %s: host=%s address=%s port=%s reason=%s",
-            "allow" if verdict.allowed else "deny", host, address, port, verdict.reason,
+            "fetch destination %s: host=%s address=%s port=%s reason=%s", decision, host, address, port, verdict.reason,
+            extra={"decision": decision, "host": host, "address": address, "port": port, "reason": verdict.reason},
         )
         return verdict
 

@@ -16,7 +16,7 @@ _URL_PARAM = query_param(
     "url", "The absolute http or https URL to fetch (percent-encode it). Without it a browser gets a form."
 )
 _PATH_URL = {
-    "name": "url",
+    "name": "target",
     "in": "path",
     "required": True,
     "description": "An absolute http or https URL, slashes included",
@@ -60,7 +60,7 @@ PATHS = {
         },
         "options": _PREFLIGHT,
     },
-    "/{url}": {
+    "/{target}": {
         "get": {
             "summary": "Fetch the absolute URL written after the mount: /fetch/https://host/path?q=1",
             "description": "The query string belongs to the URL. " + _ERRORS,

@@ -8,6 +8,8 @@ import concurrent.futures
 import ipaddress
 import socket
 
+from svc.web.getaddrinfo import DeadlinePassed, getaddrinfo_addresses, result_within
+
 
 class LookupFailed(Exception):
     """The name has no usable address (the message says why)."""
@@ -18,30 +20,25 @@ class LookupTimedOut(Exception):
 
 
 class SystemResolver:
-    """The system's resolver (getaddrinfo: /etc/hosts, DNS, nsswitch).
-
-    getaddrinfo cannot be interrupted, so lookups run on a few worker threads and the
-    fetch stops waiting at its deadline; a stuck lookup then holds a worker, not a request.
-    """
+    """The system's resolver (getaddrinfo: /etc/hosts, DNS, nsswitch), on a few worker
+    threads under the fetch's deadline (see ``svc.web.getaddrinfo``)."""
 
     def __init__(self, workers=4):
         self._pool = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="svc-fetch-dns")
 
     def resolve(self, host, port, timeout):
-        future = self._pool.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+        future = self._pool.submit(getaddrinfo_addresses, host, port)
         try:
-            infos = future.result(timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
+            found = result_within(future, timeout)
+        except DeadlinePassed:
             raise LookupTimedOut(f"looking up {host} took longer than {timeout:.3g}s") from None
         except socket.gaierror as exc:
             raise LookupFailed(f"{host} does not resolve: {exc.strerror}") from None
         addresses = []
-        for family, _, _, _, sockaddr in infos:
-            if family in (socket.AF_INET, socket.AF_INET6):
-                address = ipaddress.ip_address(sockaddr[0].split("%")[0])
-                if address not in addresses:
-                    addresses.append(address)
+        for _, text in found:
+            address = ipaddress.ip_address(text.split("%")[0])
+            if address not in addresses:
+                addresses.append(address)
         if not addresses:
             raise LookupFailed(f"{host} has no IPv4 or IPv6 address")
         return tuple(addresses)

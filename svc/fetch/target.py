@@ -4,8 +4,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from svc.web.hosts import InvalidHostName, ascii_host, check_host_name
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = _PATH_SAFE + "?"
@@ -81,23 +82,17 @@ def parse_host(netloc_host):
         except ValueError:
             raise BadTarget("the URL's IPv6 host is malformed") from None
         return str(address), address
-    host = netloc_host.lower()
-    if host.endswith("."):  # a fully qualified name; the trailing dot changes nothing
-        host = host[:-1]
-    if not host:
+    if netloc_host in ("", "."):
         raise BadTarget("the URL has no host")
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise BadTarget("the URL's host is not a valid international domain name") from None
-    labels = host.split(".")
-    if _is_number(labels[-1]):
-        address = parse_ipv4(host)
-        return str(address), address
-    if len(host) > 253 or not all(_LABEL.match(label) for label in labels):
-        raise BadTarget(f"the URL's host {host!r} is not a valid host name")
-    return host, None
+    try:
+        host = ascii_host(netloc_host)
+        labels = host.split(".")
+        if _is_number(labels[-1]):
+            address = parse_ipv4(host)
+            return str(address), address
+        return check_host_name(host), None
+    except InvalidHostName as exc:
+        raise BadTarget(f"the URL's host {exc}") from None
 
 
 def _is_number(label):

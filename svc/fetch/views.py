@@ -12,12 +12,8 @@ from svc.web.params import json_body, one_param, query
 from svc.web.problems import invalid_request
 
 
-def _settings(request):
-    return request.registry.settings["svc.fetch"]
-
-
 def _fetch(request, fetch_request):
-    return request.registry.svc_fetch.fetcher.fetch(fetch_request, via=request.fetch_via)
+    return request.fetch.fetcher.fetch(fetch_request, via=request.fetch_via)
 
 
 def guarded(view):
@@ -28,7 +24,7 @@ def guarded(view):
         request.fetch_via  # noqa: B018 (reified now, so a loop is refused before any upstream work)
         user = request.environ.get("REMOTE_USER")
         caller = ("user", user) if user else ("address", request.environ.get("REMOTE_ADDR"))
-        give_back = request.registry.svc_fetch.slots.take(caller)
+        give_back = request.fetch.slots.take(caller)
         try:
             response = view(context, request)
         except BaseException:
@@ -47,8 +43,8 @@ def guarded(view):
 
 def _passthrough(request, url):
     method = "HEAD" if request.method == "HEAD" else "GET"
-    service = request.registry.svc_fetch
-    fetched = _fetch(request, passthrough_request(url, method, _settings(request)))
+    service = request.fetch
+    fetched = _fetch(request, passthrough_request(url, method, request.fetch_settings))
     return _relay(request, fetched, service)
 
 
@@ -92,8 +88,8 @@ def fetch_path(request):
 def fetch_json(request):
     """``POST /fetch`` with a JSON request: passthrough, or the envelope."""
     doc = json_body(request, "the body must be a JSON object with at least a url")
-    service = request.registry.svc_fetch
-    fetch_request = json_request(doc, _settings(request))
+    service = request.fetch
+    fetch_request = json_request(doc, request.fetch_settings)
     fetched = _fetch(request, fetch_request)
     if not fetch_request.envelope:
         return _relay(request, fetched, service)
@@ -105,8 +101,8 @@ def inspect(request):
     method = query(request).get("method", "GET")
     if method not in ("GET", "HEAD"):
         raise invalid_request("the form fetches with GET or HEAD")
-    service = request.registry.svc_fetch
-    fetch_request = passthrough_request(one_param(request, "inspect"), method, _settings(request), envelope=True)
+    service = request.fetch
+    fetch_request = passthrough_request(one_param(request, "inspect"), method, request.fetch_settings, envelope=True)
     return envelope(_fetch(request, fetch_request), service.response_filter)
 
 

@@ -10,6 +10,12 @@ PATHS = {
             "responses": {"200": {"description": "HTML page", "content": HTML}},
         }
     },
+    "/favicon.ico": {
+        "get": {
+            "summary": "The site's icon",
+            "responses": {"200": {"description": "The icon", "content": {"image/x-icon": {"schema": {"type": "string"}}}}},
+        }
+    },
     "/hello": {
         "get": {
             "summary": "Greet someone",
@@ -30,29 +36,6 @@ PATHS = {
             "responses": {"200": {"description": "The greeting", "content": _TEXT}},
         }
     },
-    "/healthz": {
-        "get": {
-            "summary": "Liveness check",
-            "responses": {
-                "200": {
-                    "description": "The service is up",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Health"}}
-                    },
-                }
-            },
-        }
-    },
 }
 
-SCHEMAS = {
-    "Health": {
-        "type": "object",
-        "required": ["status", "version", "pieces"],
-        "properties": {
-            "status": {"const": "ok"},
-            "version": {"type": "string"},
-            "pieces": {"type": "array", "items": {"type": "string"}},
-        },
-    },
-}
+SCHEMAS = {}

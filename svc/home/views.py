@@ -28,15 +28,6 @@ def hello_name(request):
     return Response(greeting(request.matchdict["name"]), content_type="text/plain", charset="utf-8")
 
 
-@view_config(route_name="home.healthz", request_method="GET", renderer="json")
-def healthz(request):
-    return {
-        "status": "ok",
-        "version": request.registry.svc_version,
-        "pieces": [name for name, _ in request.registry.svc_pieces],
-    }
-
-
 @view_config(route_name="home.favicon", request_method="GET")
 def favicon(request):
     return FileResponse(_FAVICON, request=request, content_type="image/x-icon", cache_max_age=86400)

@@ -9,7 +9,7 @@ SETTINGS = SettingsSpec(
 
 
 def includeme(config):
-    read_settings(config, SETTINGS)
+    config.provide("urls_settings", read_settings(config, SETTINGS))
     config.add_route("urls.page", "/")
     config.add_route("urls.parse", "/parse")
     config.add_route("urls.join", "/join")

@@ -6,7 +6,7 @@ from svc.web.params import one_param
 
 
 def _limit(request):
-    return request.registry.settings["svc.urls"].max_url_length
+    return request.urls_settings.max_url_length
 
 
 @view_config(route_name="urls.parse", request_method="GET", renderer="json")

@@ -2,6 +2,7 @@
 the OpenAPI document and the static assets."""
 from importlib.metadata import PackageNotFoundError, version
 
+from svc.web.health import add_readiness_check
 from svc.web.settings import SettingsSpec, as_bool, as_list, read_settings
 
 # Set in the environ by a view whose response relays another server's answer (fetch's
@@ -16,10 +17,17 @@ SETTINGS = SettingsSpec(
 )
 
 
+def provide(config, name, value):
+    """``request.<name>`` is ``value``, built once at start-up: how a piece hands its views its services."""
+    config.add_request_method(lambda request: value, name, reify=True)
+
+
 def includeme(config):
+    config.add_directive("provide", provide)
     registry = config.registry
     registry.svc_setting_specs = {}
     registry.svc_pieces = []
+    registry.svc_readiness = []
     try:
         registry.svc_version = version("svc")
     except PackageNotFoundError:  # running from a tree that was never installed
@@ -33,3 +41,6 @@ def includeme(config):
     config.include("svc.web.errors")
     # request.nav: the header's links to the index, who-am-I and sign-out.
     config.include("svc.web.forms")
+    # What egg:svc#ops needs from each app: its readiness checks, and route names for metrics.
+    config.add_directive("add_readiness_check", add_readiness_check)
+    config.add_tween("svc.web.ops.route_name_tween_factory")

@@ -12,7 +12,7 @@ from svc.web.request import raw_path, undecodable_path
 
 log = logging.getLogger("svc.access")
 
-FORMAT = '%s %s "%s %s%s" %s %d %.1fms'
+FORMAT = '%s %s "%s %s" %s %d %.1fms'
 
 
 class AccessLog:
@@ -43,20 +43,19 @@ class AccessLog:
         return _CountingBody(body, lambda sent: self.write(environ, status[0], sent, started))
 
     def write(self, environ, status, sent, started):
-        args = (
-            environ.get("REMOTE_ADDR", "-"),
-            environ.get("REMOTE_USER") or "-",
-            environ.get("REQUEST_METHOD", "-"),
-            environ.get("SCRIPT_NAME", ""),
-            environ.get("PATH_INFO", ""),
-            status,
-            sent,
-            (time.perf_counter() - started) * 1000,
-        )
+        client = environ.get("REMOTE_ADDR", "-")
+        user = environ.get("REMOTE_USER") or "-"
+        method = environ.get("REQUEST_METHOD", "-")
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        duration = (time.perf_counter() - started) * 1000
+        args = (client, user, method, path, status, sent, duration)
+        # The same, as fields for the JSON-lines formatter (svc.web.logs.JsonFormatter).
+        fields = {"client": client, "user": user, "method": method, "path": path, "status": int(status),
+                  "bytes": sent, "duration_ms": round(duration, 1)}
         # makeRecord + handle skips logging's stack walk for the caller, which is
         # a third of the cost of a log call and says nothing useful here.
         record = self.logger.makeRecord(
-            self.logger.name, logging.INFO, __file__, 0, FORMAT, args, None, "access"
+            self.logger.name, logging.INFO, __file__, 0, FORMAT, args, None, "access", fields
         )
         self.logger.handle(record)
 

@@ -9,15 +9,10 @@ from pyramid.httpexceptions import HTTPException, HTTPForbidden
 from pyramid.renderers import render_to_response
 from pyramid.security import NO_PERMISSION_REQUIRED
 
+from svc.web.negotiation import wants_html
 from svc.web.problems import Problem, problem_json_response, status_problem
 
 log = logging.getLogger(__name__)
-
-
-def wants_html(request):
-    """True for a browser, which ranks text/html above JSON in its Accept header."""
-    offers = request.accept.acceptable_offers(["application/json", "text/html"])
-    return bool(offers) and offers[0][0] == "text/html"
 
 
 def render_problem(request, problem, traceback_text=None):

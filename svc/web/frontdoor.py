@@ -24,6 +24,7 @@ import time
 
 from waitress.proxy_headers import PROXY_HEADERS, MalformedProxyHeader, clear_untrusted_headers, parse_proxy_headers
 
+from svc.web.logs import REQUEST_ID_KEY, valid_request_id
 from svc.web.problems import Problem, invalid_request, problem_json_response
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,10 @@ class FrontDoor:
     def _apply_proxy_headers(self, environ):
         untrusted = PROXY_HEADERS
         if self.trusted_proxy and (self.trusted_proxy == "*" or environ.get("REMOTE_ADDR") == self.trusted_proxy):
+            # The proxy's request id, for egg:svc#ops to keep (it removes the header itself).
+            request_id = valid_request_id(environ.get("HTTP_X_REQUEST_ID"))
+            if request_id:
+                environ[REQUEST_ID_KEY] = request_id
             try:
                 untrusted = parse_proxy_headers(
                     environ, trusted_proxy_count=1, trusted_proxy_headers=self.trusted_proxy_headers, logger=log

@@ -64,6 +64,23 @@ API_PAGE = {
 }
 
 
+OPENAPI_DOCUMENT = {
+    "get": {
+        "summary": "This document: the OpenAPI 3.1 description of this mount's paths",
+        "responses": {"200": {"description": "OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }
+}
+
+
+def static_files(summary):
+    """The path item of a static view, whose ``subpath`` is the file's path under it."""
+    subpath = {"name": "subpath", "in": "path", "required": True, "schema": {"type": "string"}}
+    content = {"*/*": {"schema": {"type": "string"}}}
+    return {
+        "get": {"summary": summary, "parameters": [subpath], "responses": {"200": {"description": "The file", "content": content}}}
+    }
+
+
 def api_page_view(request):
     return {}
 
@@ -94,4 +111,12 @@ def includeme(config):
     config.add_static_view("swagger-ui", "swagger_ui:static/", cache_max_age=86400)
     config.add_route("api", "/api")
     config.add_view(api_page_view, route_name="api", renderer="api.jinja2", request_method="GET")
-    config.registry.svc_openapi["paths"]["/api"] = API_PAGE
+    add_openapi(
+        config,
+        {
+            "/api": API_PAGE,
+            "/openapi.json": OPENAPI_DOCUMENT,
+            "/static/{subpath}": static_files("svc's own assets: style sheet, icon, scripts"),
+            "/swagger-ui/{subpath}": static_files("Swagger UI's assets, from the swagger-ui-py package"),
+        }
+    )

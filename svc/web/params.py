@@ -2,6 +2,7 @@
 import json
 
 from svc.web.problems import Problem, invalid_request
+from svc.web.settings import as_bool
 
 
 def query(request):
@@ -14,12 +15,27 @@ def query(request):
 
 def one_param(request, name):
     """The single value of query parameter ``name``; missing or repeated is a 400."""
-    values = query(request).getall(name)
+    return one_value(query(request), name)
+
+
+def one_value(params, name):
+    """The single value of ``name`` in the multidict ``params``; missing or repeated is a 400."""
+    values = params.getall(name)
     if not values:
         raise invalid_request(f"the query parameter {name} is required", parameter=name)
     if len(values) > 1:
         raise invalid_request(f"give the query parameter {name} once", parameter=name)
     return values[0]
+
+
+def flag(value, parameter):
+    """A yes/no parameter, read as settings are (true/false, yes/no, on/off, 1/0); empty or absent is no."""
+    if value is None or not value.strip():
+        return False
+    try:
+        return as_bool(value)
+    except ValueError:
+        raise invalid_request(f"{parameter} {value!r} is not true or false (nor 1/0, yes/no, on/off)", parameter=parameter) from None
 
 
 def json_body(request, invalid="the body is not valid JSON"):

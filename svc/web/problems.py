@@ -65,6 +65,20 @@ def invalid_request(detail, **extensions):
     return Problem(400, detail, slug="invalid-request", **extensions)
 
 
+def sign_in_needed(permission=None):
+    """The 401 of an anonymous caller, which the auth filter in front turns into a challenge."""
+    return Problem(401, f"Sign in: this needs {_needs(permission)}", slug="unauthorized")
+
+
+def permission_lacking(user, permission=None):
+    """The 403 of a signed-in caller without the permission."""
+    return Problem(403, f"Signed in as {user}, who lacks {_needs(permission)}", slug="forbidden")
+
+
+def _needs(permission):
+    return f"the permission {permission}" if permission else "a permission"
+
+
 def status_problem(status, detail=None, headers=None):
     """A Problem for a bare HTTP status raised by the framework."""
     slug, title = _STATUS_TYPES.get(status, ("error", "Error"))

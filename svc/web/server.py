@@ -12,13 +12,20 @@ fresh set of workers (re-reading the ini's app and logging sections) and then st
 old ones gracefully, on the same listening socket, so no connection is dropped. A worker
 that dies is replaced.
 """
+import atexit
 import logging
 import multiprocessing
 import multiprocessing.util
 import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 from svc.web.frontdoor import FrontDoor
+from svc.web.health import checks_below
+from svc.web.metrics import prepare_multiprocess_dir, start_worker, worker_exited
+from svc.web.mounts import MountedURLMap, apps_below
 from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,7 @@ SERVER = SettingsSpec(
     ssl_certificate=(as_text, ""),
     ssl_keyfile=(as_text, ""),
     app=(as_text, "main"),
+    metrics_dir=(as_text, ""),
 )
 
 _HTTP_MODES = {"auto", "1", "2"}
@@ -80,6 +88,13 @@ def granian_server_runner(wsgi_app, global_conf, **local_conf):
         "max_request_body_size": settings.max_request_body_size,
         "ident": settings.ident,
     }
+    # Every worker writes its metrics there and /metrics adds them up; emptied at each start.
+    metrics_dir = settings.metrics_dir or tempfile.mkdtemp(prefix="svc-metrics-")
+    prepare_multiprocess_dir(metrics_dir)
+    if not settings.metrics_dir:
+        atexit.register(shutil.rmtree, metrics_dir, True)
+    for line in start_up_lines(wsgi_app, settings, "https" if ssl_cert else "http"):
+        print(line, file=sys.stderr, flush=True)
     # pserve passes the ini's [DEFAULT] and its command line merged; plaster adds __file__ and here.
     overrides = {k: v for k, v in global_conf.items() if k not in ("__file__", "here")}
     server = Server(
@@ -118,18 +133,36 @@ class _WorkerApp:
     def __call__(self):
         import plaster
 
+        start_worker()
         loader = plaster.get_loader(self.ini, protocols=["wsgi"])
         loader.setup_logging(self.global_conf)
         door = FrontDoor(loader.get_wsgi_app(self.name, self.global_conf), **self.door)
 
         def last_words():
             door.wait_for_open_responses(self.shutdown_timeout)
+            worker_exited(os.getpid())
             logging.shutdown()
 
         # multiprocessing ends a worker with os._exit, which skips atexit and so logging's
         # final flush: without this the batched access lines of the last second are lost.
         multiprocessing.util.Finalize(None, last_words, exitpriority=0)
         return door
+
+
+def start_up_lines(app, settings, scheme):
+    """What an operator wants to see at start: each mount and its pieces, the server, the workers,
+    where it listens, and where the dependencies are (never their credentials)."""
+    lines = []
+    for _, prefix, layer in apps_below(app):
+        for mount in getattr(layer, "mounts", ()) if isinstance(layer, MountedURLMap) else ():
+            pieces = " ".join(mount.pieces) or "(not an svc app)"
+            lines.append(f"svc: mount {prefix + mount.prefix or '/'} -> {mount.name} ({pieces})")
+    lines.append(f"svc: server granian, {settings.workers} workers x {settings.threads} threads")
+    lines.append(f"svc: listening on {scheme}://{settings.listen}")
+    for check in checks_below(app):
+        if check.where:
+            lines.append(f"svc: {check.name} at {check.where}")
+    return lines
 
 
 def development_certificate(folder):

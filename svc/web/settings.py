@@ -125,6 +125,13 @@ class SettingsSpec:
         return SettingError(f"unknown setting {key}; {self.namespace} knows: {', '.join(sorted(self.fields))}")
 
 
+def with_defaults(global_conf, local_conf, prefixes):
+    """A section's settings: the ini's [DEFAULT] keys that start with ``prefixes``, then its own keys."""
+    merged = {k: v for k, v in global_conf.items() if k.startswith(prefixes)}
+    merged.update(local_conf)
+    return merged
+
+
 def read_settings(config, spec):
     """Parse ``spec`` from the app's settings, remember it, and return the values."""
     specs = config.registry.svc_setting_specs

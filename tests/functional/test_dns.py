@@ -533,6 +533,14 @@ class TestDoHSizesAndTypes:
         assert res.headers["Accept-Post"] == "application/dns-message"
 
 
+TURNED_CLOCK = [0.0]
+
+
+def turned_clock():
+    """The dns piece's clock in tests that turn it (svc.dns.clock)."""
+    return TURNED_CLOCK[0]
+
+
 class TestCache:
     @pytest.mark.parametrize("name", ["a.test", "nx.test", "chain1.test"])
     def test_a_hit_never_reaches_the_upstream(self, fresh_app, dns_upstream, name):
@@ -541,10 +549,10 @@ class TestCache:
             fresh_app.get("/dns/resolve", {"name": name})
         assert dns_upstream.count(name) == 1
 
-    def test_repeated_queries_get_their_own_ids_and_ageing_ttls(self, dns_upstream, monkeypatch):
-        clock = [1000.0]
-        monkeypatch.setattr("time.monotonic", lambda: clock[0])
-        app = TestApp(load("testing.ini"))
+    def test_repeated_queries_get_their_own_ids_and_ageing_ttls(self, dns_upstream):
+        clock = TURNED_CLOCK
+        clock[0] = 1000.0
+        app = TestApp(load("testing.ini", **{"svc.dns.clock": f"{__name__}:turned_clock"}))
         replies = []
         for query_id, advance in [(1, 0), (2, 0.2), (3, 0.2), (4, 1.0), (0, 5.0)]:
             clock[0] += advance

@@ -26,10 +26,13 @@ class TestHello:
 
 
 class TestHealthAndAssets:
-    def test_healthz(self, every_ini_app):
-        res = every_ini_app.get("/healthz")
+    def test_livez(self, every_ini_app):
+        res = every_ini_app.get("/livez")
         assert res.content_type == "application/json"
         assert res.json["status"] == "ok"
+
+    def test_healthz(self, testing_app):  # testing.ini's nameservers are the test's own
+        assert testing_app.get("/healthz").json["status"] == "ok"
 
     def test_stylesheet_and_favicon(self, testing_app):
         assert testing_app.get("/static/style.css").content_type == "text/css"

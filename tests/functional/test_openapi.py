@@ -33,7 +33,6 @@ RESPONSES = [
     ("", "/hello?name=x", "/hello"),
     ("", "/hello", "/hello"),
     ("", "/hello/x", "/hello/x"),
-    ("", "/healthz", "/healthz"),
     ("", "/", "/"),
     ("/url", "/parse?url=http://u:p@h:1/p;q?a=1#f", "/parse"),
     ("/url", "/parse?url=http://h:99999", "/parse"),

@@ -50,6 +50,23 @@ class TestFrontDoor:
         assert response.content_type == "application/problem+json"
 
 
+    @pytest.mark.parametrize(
+        "peer, header, kept",
+        [("127.0.0.1", "abc-123", "abc-123"), ("192.0.2.9", "abc-123", None), ("127.0.0.1", "bad id\"", None),
+         ("127.0.0.1", "x" * 129, None)],
+    )
+    def test_a_request_id_is_taken_only_valid_and_from_the_trusted_proxy(self, peer, header, kept):
+        seen = {}
+
+        def app(environ, start_response):
+            seen.update(environ)
+            return echo_environ(environ, start_response)
+
+        door = FrontDoor(app, trusted_proxy="127.0.0.1")
+        TestApp(door).get("/", headers={"X-Request-ID": header}, extra_environ={"REMOTE_ADDR": peer})
+        assert seen.get("svc.request_id") == kept
+
+
 class TestServerSettings:
     def test_defaults_and_empty_values(self):
         settings = parse_settings({"workers": "", "listen": "[::1]:8080"})

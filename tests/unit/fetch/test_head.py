@@ -1,7 +1,7 @@
 """The response head as the curl engine reads it from libcurl's header lines."""
 import pytest
 
-from svc.fetch.curl import _parse_head
+from svc.fetch.head import parse_head
 
 
 def lines(*texts):
@@ -27,7 +27,7 @@ def lines(*texts):
     ids=["plain", "after an interim 100", "folded", "bare LF", "trailers not read", "malformed lines dropped"],
 )
 def test_the_final_head(received, head):
-    assert _parse_head(received) == head
+    assert parse_head(received) == head
 
 
 @pytest.mark.parametrize(
@@ -41,4 +41,4 @@ def test_the_final_head(received, head):
     ids=["nothing", "unfinished", "interim only", "final unfinished"],
 )
 def test_no_head_until_the_final_one_is_complete(received):
-    assert _parse_head(received) is None
+    assert parse_head(received) is None
