@@ -71,6 +71,36 @@ PATHS = {
             "responses": {"303": {"description": "Signed out; Location is the sign-in form"}},
         }
     },
+    "/oidc/start": {
+        "get": {
+            "summary": "Sign in with the OpenID provider: redirects there (when svc.auth.oidc_issuer is set)",
+            "parameters": [
+                {"name": "came_from", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "A path on this site to return to; anything else becomes /"},
+            ],
+            "responses": {
+                "303": {"description": "Location is the provider's authorization endpoint"},
+                "404": {"description": "No OpenID provider is configured", "content": _PAGE_OR_PROBLEM},
+                "502": {"description": "The provider's discovery document cannot be read",
+                        "content": _PAGE_OR_PROBLEM},
+            },
+        }
+    },
+    "/oidc/callback": {
+        "get": {
+            "summary": "Where the provider sends the browser back: checks the flow and the ID token, signs in",
+            "parameters": [
+                {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                for name in ("code", "state", "error", "error_description")
+            ],
+            "responses": {
+                "303": {"description": "Signed in; Location is came_from"},
+                "400": {"description": "A wrong state, a used code or a bad ID token", "content": _PAGE_OR_PROBLEM},
+                "403": {"description": "No svc user of that name", "content": _PAGE_OR_PROBLEM},
+                "502": {"description": "The provider cannot be reached", "content": _PAGE_OR_PROBLEM},
+            },
+        }
+    },
     "/whoami": {
         "get": {
             "summary": "Who the caller is: user, groups, permissions and how they signed in",

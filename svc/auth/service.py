@@ -16,6 +16,7 @@ from svc.auth import migrate
 from svc.auth.administration import Administration
 from svc.auth.fingerprint import check_and_record
 from svc.auth.identification import Identification
+from svc.auth.oidc import OpenIDSignIn
 from svc.auth.passwords import Passwords
 from svc.auth.public import PublicAccess
 from svc.auth.sessions import Sessions
@@ -47,6 +48,7 @@ class AuthService:
         )
         self.sessions = Sessions(settings, store, self.identification, self.ticket, self.changed, clock)
         self.admin = Administration(settings, store, passwords, self.changed)
+        self.oidc = OpenIDSignIn.from_settings(settings, clock)  # None unless svc.auth.oidc_issuer is set
         self.known_permissions = frozenset()  # filled by the filter from the apps below it
         self.public = PublicAccess(settings, store, public_limits, revocations)
 

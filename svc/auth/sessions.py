@@ -1,4 +1,4 @@
-"""Signing in and out with the form: a server-side session named by a signed cookie."""
+"""Signing in and out (the form, or an OpenID provider): a server-side session named by a signed cookie."""
 import time
 
 from svc.auth.identification import fails_closed, identity_of
@@ -17,8 +17,13 @@ class Sessions:
 
     @fails_closed
     def sign_in(self, request, name, password, client):
-        """Verify, end any session the browser came with, and start a new one: ``(Identity, headers)``."""
-        principal = self.identification.verify_password(name, password, client)
+        """Verify the password form, then start a session: ``(Identity, headers)``."""
+        return self.start(request, self.identification.verify_password(name, password, client))
+
+    @fails_closed
+    def start(self, request, principal):
+        """End any session the browser came with and start one for ``principal`` (a password or
+        the OpenID provider vouched for them): ``(Identity, Set-Cookie headers)``."""
         previous = self.ticket.read(request)
         if previous is not None:
             self.store.end_session(previous.session_key)

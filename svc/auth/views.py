@@ -30,6 +30,7 @@ def auth_service(request):
 
 
 def _form(request, came_from, error=None, status=200, headers=None, user="", why=None, signed_out=False):
+    service = auth_service(request)
     response = render_to_response(
         "auth_login.jinja2",
         {
@@ -39,6 +40,8 @@ def _form(request, came_from, error=None, status=200, headers=None, user="", why
             "user": user,
             "why": why,
             "signed_out": signed_out,
+            "password_sign_in": service.settings.password_sign_in,
+            "oidc": service.oidc,
         },
         request,
     )
@@ -49,7 +52,7 @@ def _form(request, came_from, error=None, status=200, headers=None, user="", why
     return response
 
 
-_NEEDS_HTTPS = (
+NEEDS_HTTPS = (
     "Sign-in needs HTTPS here: the session cookie is Secure (svc.auth.secure = true), so a browser "
     "would drop it over plain http. Use https://, or set svc.auth.secure = false for local development."
 )
@@ -59,7 +62,7 @@ _NEEDS_HTTPS = (
 def login_form(request):
     """The form; a GET never reads credentials."""
     service = auth_service(request)
-    error = _NEEDS_HTTPS if service.settings.secure and request.scheme != "https" else None
+    error = NEEDS_HTTPS if service.settings.secure and request.scheme != "https" else None
     params = query(request)
     came_from = safe_came_from(params.get("came_from"), allowed_hosts=service.settings.allowed_redirect_hosts)
     return _form(
@@ -82,7 +85,10 @@ def login(request):
     service = auth_service(request)
     came_from = safe_came_from(request.POST.get("came_from"), allowed_hosts=service.settings.allowed_redirect_hosts)
     if service.settings.secure and request.scheme != "https":
-        return _refused(request, came_from, Problem(400, _NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
+        return _refused(request, came_from, Problem(400, NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
+    if not service.settings.password_sign_in:
+        detail = "Sign-in with a password is turned off here (svc.auth.password_sign_in); use the provider's button"
+        return _refused(request, came_from, Problem(403, detail, slug="password-sign-in-off", title="Sign-in refused"))
     client = client_ip(request.environ, service.settings.trusted_proxies)
     try:
         with sign_in("form"):
