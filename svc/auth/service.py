@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from webob import Request
 
 from svc.auth import migrate
+from svc.auth.audit import AuditLog
 from svc.auth.credentials import client_network
 from svc.auth.identity import Identity
 from svc.auth.password_policy import check_new_password
@@ -121,6 +122,7 @@ class AuthService:
         self._tokens = _Cache(settings.recheck_seconds)
         self._identities = _Cache(settings.recheck_seconds)
         self.known_permissions = frozenset()  # filled by the filter from the apps below it
+        self.audit = AuditLog(store.engine, clock, settings.audit_log)
 
     @classmethod
     def from_settings(cls, settings):
@@ -227,6 +229,9 @@ class AuthService:
             for rate, keys in throttles:
                 self.limiter.hit(rate, *keys)
             log.warning("failed sign-in of %r from %s", name, client)  # for fail2ban and the like
+            self.audit.record("sign_in_failed", subject=name, client=client)
+            if not all(self.limiter.test(rate, *keys) for rate, keys in throttles):
+                self.audit.record("sign_in_locked", subject=name, client=client)  # once, when the lock starts
             raise BadCredentials()
         self.limiter.clear(self.rate, name, client)  # the client network's count stays: one account must not reset it
         principal = self.store.principal(found[0])
@@ -244,6 +249,7 @@ class AuthService:
             self.store.end_session(previous.session_key)
         key = self.store.create_session(principal.user_id, self.settings.lifetime)
         self._sessions.clear()
+        self.audit.record("sign_in", subject=principal.name, client=client)
         headers = self.ticket.issue(request, Ticket(key, int(self.clock())), int(self.settings.lifetime))
         return _identity(principal, "cookie", key), headers
 
@@ -251,6 +257,7 @@ class AuthService:
         if identity is not None and identity.session_key:
             self.store.end_session(identity.session_key)
             self.changed()
+            self.audit.record("sign_out", subject=identity.name)
         return self.ticket.clear(request)
 
     # administration: each change empties the caches, so it takes effect at once
@@ -265,29 +272,49 @@ class AuthService:
             password, name, min_length=self.settings.min_password_length, max_bytes=self.passwords.max_bytes
         )
 
-    def add_user(self, name, password=None):
+    def add_user(self, name, password=None, actor=None):
         """A user with ``password``, or with none (tokens only) when it is None; "" is refused."""
         check_name(name)
         hashed = None if password is None else self.passwords.hash(self.check_password(password, name))
         self.store.add_user(name, hashed)
         self.changed()
+        self.audit.record("add_user", actor, name, password=password is not None)
 
-    def set_password(self, name, password):
-        self.store.set_password_hash(name, self.passwords.hash(self.check_password(password, name)))
+    def set_password(self, name, password, actor=None, keep_session=None):
+        """Set ``name``'s password and end their sessions, all but ``keep_session`` (a session key)."""
+        hashed = self.passwords.hash(self.check_password(password, name))
+        self.store.set_password_hash(name, hashed, keep_session)
         self.changed()
+        self.audit.record("set_password", actor, name)
 
-    def create_token(self, user, label="", lifetime=None):
+    def create_token(self, user, label="", lifetime=None, actor=None):
         result = self.store.create_token(user, label, lifetime)
         self.changed()
+        self.audit.record("create_token", actor, user, token=result[1].id, label=result[1].label)
         return result
 
-    def write(self, operation, *args):
+    def write(self, operation, *args, actor=None):
         """Run a store ``operation`` (remove_user, grant, ...) and make it take effect now."""
         result = getattr(self.store, operation)(*args)
         self.changed()
+        self.audit.record_operation(operation, args, actor)
         return result
 
-    def import_htpasswd(self, text):
+    def locked_clients(self, name):
+        """The client addresses from which ``name`` may not sign in now, after too many failures."""
+        since = self.clock() - self.rate.get_expiry()
+        clients = {e["client"] for e in self.audit.entries(since=since, event="sign_in_locked", subject=name)}
+        return sorted(c for c in clients if c and not self.limiter.test(self.rate, name, c))
+
+    def unlock(self, name, actor=None):
+        """Clear ``name``'s sign-in locks; the per-network count stays (it is about an address)."""
+        clients = self.locked_clients(name)
+        for client in clients:
+            self.limiter.clear(self.rate, name, client)
+        self.audit.record("unlock", actor, name, clients=clients)
+        return clients
+
+    def import_htpasswd(self, text, actor=None):
         """Add or update users from htpasswd ``text``; returns what was imported and what was refused."""
         report = {"added": [], "updated": [], "unchanged": [], "refused": []}
         existing = {u["name"] for u in self.store.users()}
@@ -308,6 +335,7 @@ class AuthService:
             else:
                 report["unchanged"].append(user)
         self.changed()
+        self.audit.record("import_htpasswd", actor, None, **{k: v for k, v in report.items() if k != "unchanged"})
         return report
 
     # cached lookups

@@ -74,6 +74,7 @@ SETTINGS = SettingsSpec(
     min_password_length=(as_int(8, 1024), 12),
     strip_headers=(as_list, ()),
     pass_authorization=(as_mount_paths, ()),
+    audit_log=(as_bool, False),  # also write each audit entry as a JSON line to the svc.audit logger
 )
 
 
