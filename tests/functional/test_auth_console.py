@@ -7,6 +7,7 @@ from webtest import TestApp
 
 from svc.auth.store import digest
 from tests.auth_fixtures import basic
+from tests.openapi import assert_conforms
 
 BROWSER = {"Accept": "text/html"}
 ORIGIN = {"Origin": "https://localhost"}  # what a browser sends with a form posted from svc's own page
@@ -276,7 +277,9 @@ class TestAuditApi:
         assert [e["event"] for e in body["entries"]] == ["add_user", "grant"]
         page2 = prod.app.get(body["next"], headers=auth).json
         assert [e["event"] for e in page2["entries"]] == ["add_user", "sign_in_failed"]
-        everything = prod.app.get("/auth/admin/audit", headers=auth).json
+        response = prod.app.get("/auth/admin/audit", headers=auth)
+        assert_conforms(prod.app.get("/auth/openapi.json").json, response, "/admin/audit")
+        everything = response.json
         assert [e["event"] for e in everything["entries"]][-3:] == ["sign_in_failed", "sign_in", "sign_out"]
         assert everything["next"] is None
         first = everything["entries"][0]
