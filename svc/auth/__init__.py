@@ -51,7 +51,12 @@ def includeme(config):
     config.add_route("auth.admin.tokens", "/admin/tokens")
     config.add_route("auth.admin.token", "/admin/tokens/{id}")
     config.add_route("auth.admin.htpasswd", "/admin/htpasswd")
+    config.add_route("auth.admin.audit", "/admin/audit")
+    # The HTML console and the account page (svc/auth/console.py), on the same service calls as the API.
+    config.add_route("auth.console", "/admin")
+    config.add_route("auth.account", "/account")
     config.add_openapi(PATHS, SCHEMAS)
     config.scan("svc.auth.views")
     config.scan("svc.auth.oidc_views")
     config.scan("svc.auth.admin")
+    config.scan("svc.auth.console")

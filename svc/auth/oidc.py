@@ -24,6 +24,7 @@ from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, Inv
 from joserfc.jwk import KeySet
 from webob.cookies import SignedCookieProfile
 
+from svc.auth.credentials import client_ip
 from svc.auth.names import InvalidName, check_name
 from svc.auth.store import AlreadyExists, NotFound
 
@@ -317,6 +318,6 @@ def sign_in(service, oidc, request, claims):
     principal = service.store.principal(user_id)
     if principal is None:  # removed meanwhile
         raise ProviderSignInFailed(f"The svc user {name} was removed during the sign-in", status=403)
-    _, headers = service.sessions.start(request, principal)
+    _, headers = service.sessions.start(request, principal, client_ip(request.environ, service.settings.trusted_proxies))
     log.info("%s signed in through the OpenID provider", name)
     return headers

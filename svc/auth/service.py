@@ -1,9 +1,10 @@
 """The auth filter's one handle on the store: identification, sessions and administration.
 
 ``AuthService.identification`` says who a request is (caches, throttle), ``.sessions`` signs
-in and out with the form, ``.admin`` changes users, groups, grants and tokens. Every change
-is published as a revocation (svc/auth/revocation.py): every worker on the host, and with
-Redis every instance, empties its caches before its next request.
+in and out (the form, an OpenID provider), ``.admin`` changes users, groups, grants and tokens;
+``.audit`` records what each of them did. Every change is published as a revocation
+(svc/auth/revocation.py): every worker on the host, and with Redis every instance, empties its
+caches before its next request.
 """
 import time
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from svc.auth import migrate
 from svc.auth.administration import Administration
+from svc.auth.audit import AuditLog
 from svc.auth.fingerprint import check_and_record
 from svc.auth.identification import Identification
 from svc.auth.oidc import OpenIDSignIn
@@ -43,11 +45,13 @@ class AuthService:
             samesite="Lax",
         )
         self.revocations = revocations
+        # Admin actions and sign-in events, in the auth database (svc/auth/audit.py).
+        self.audit = AuditLog(store.engine, clock, settings.audit_log)
         self.identification = Identification(
-            settings, store, passwords, self.ticket, throttle, revocations, unavailable, clock
+            settings, store, passwords, self.ticket, throttle, revocations, self.audit, unavailable, clock
         )
-        self.sessions = Sessions(settings, store, self.identification, self.ticket, self.changed, clock)
-        self.admin = Administration(settings, store, passwords, self.changed)
+        self.sessions = Sessions(settings, store, self.identification, self.ticket, self.changed, self.audit, clock)
+        self.admin = Administration(settings, store, passwords, self.changed, self.audit, throttle, clock)
         self.oidc = OpenIDSignIn.from_settings(settings, clock)  # None unless svc.auth.oidc_issuer is set
         self.known_permissions = frozenset()  # filled by the filter from the apps below it
         self.public = PublicAccess(settings, store, public_limits, revocations)

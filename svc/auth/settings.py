@@ -159,6 +159,7 @@ SETTINGS = SettingsSpec(
     oidc_timeout=(as_seconds(0, 60), 10),
     oidc_flow_seconds=(as_int(30, 3600), 600),
     oidc_redirect_uri=(as_absolute_url, None),
+    audit_log=(as_bool, False),  # also write each audit entry as a JSON line to the svc.audit logger
 )
 
 

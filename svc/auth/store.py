@@ -119,12 +119,16 @@ class Store:
         with self._session() as db, db.begin():
             db.delete(self._user(db, name))
 
-    def set_password_hash(self, name, password_hash):
+    def set_password_hash(self, name, password_hash, keep_session=None):
+        """Set the hash and end the user's sessions, all but the one whose key is ``keep_session``."""
         check_hash(password_hash)
         with self._session() as db, db.begin():
             user = self._user(db, name)
             user.password_hash = password_hash
-            db.execute(delete(Session).where(Session.user_id == user.id))
+            ending = delete(Session).where(Session.user_id == user.id)
+            if keep_session is not None:
+                ending = ending.where(Session.key_hash != digest(keep_session))
+            db.execute(ending)
 
     def replace_password_hash(self, user_id, old_hash, new_hash):
         """Upgrade a hash at sign-in, unless it changed meanwhile."""
@@ -352,6 +356,25 @@ class Store:
     def end_session(self, key):
         with self._session() as db, db.begin():
             db.execute(delete(Session).where(Session.key_hash == digest(key)))
+
+    def sessions(self, user):
+        """The live sessions of ``user``, oldest first: id (the key's SHA-256), created_at, expires_at."""
+        with self._session() as db:
+            rows = db.execute(
+                select(Session.key_hash, Session.created_at, Session.expires_at)
+                .where(Session.user_id == self._user(db, user).id, Session.expires_at > self.now())
+                .order_by(Session.created_at, Session.key_hash)
+            ).all()
+        return [{"id": h, "created_at": c, "expires_at": e} for h, c, e in rows]
+
+    def end_user_session(self, user, session_id):
+        """End one session of ``user``, named by its id from sessions()."""
+        with self._session() as db, db.begin():
+            result = db.execute(
+                delete(Session).where(Session.user_id == self._user(db, user).id, Session.key_hash == session_id)
+            )
+            if not result.rowcount:
+                raise NotFound(f"{user} has no session {session_id}")
 
     def revoke_sessions(self, user):
         """End every session of ``user``; returns how many there were."""
