@@ -26,6 +26,9 @@ requires = [
     "prometheus-client>=0.20",
     # the JSON-lines access and decision logs (svc.web.logs)
     "python-json-logger>=3.1",
+    # OpenID Connect sign-in (svc/auth/oidc.py): the OAuth 2 client, PKCE and ID token checks
+    "Authlib>=1.6",
+    "requests>=2.31",
 ]
 
 testing_extras = [

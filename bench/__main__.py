@@ -2,7 +2,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["hello", "fetch", "dns", "auth", "metrics", "revocation", "cluster"]
+BENCHMARKS = ["hello", "fetch", "dns", "auth", "metrics", "revocation", "forward", "cluster"]
 
 if __name__ == "__main__":
     for name in sys.argv[1:] or BENCHMARKS:

@@ -36,6 +36,7 @@ chain3        CNAME a
 mx            MX   10 mail
 mail          A    192.0.2.25
 ttl0     0    A    192.0.2.9
+signed        A    192.0.2.30
 xn--bcher-kva A    192.0.2.10
 _sip._tcp     SRV  10 5 5060 a
 """ + "".join(f"bigtxt TXT \"{i:02d}{'x' * 198}\"\n" for i in range(30)) + "".join(
@@ -63,6 +64,7 @@ SILENT = {dns.name.from_text("silent.test."), dns.name.from_text("99.2.0.192.in-
 UNCOMPRESSIBLE = dns.name.from_text("uncompressible.test.")
 SERVFAIL = dns.name.from_text("servfail.test.")  # always SERVFAIL
 REFUSED = dns.name.from_text("97.2.0.192.in-addr.arpa.")  # always REFUSED
+SIGNED = dns.name.from_text("signed.test.")  # answered AD, as a validating resolver does, when DO or AD is asked
 
 ZONES = [
     dns.zone.from_text(TEST_ZONE, origin="test.", relativize=False),
@@ -112,6 +114,8 @@ def answer(query):
             response.authority.append(_soa(zone))
             return response
         rdataset = node.get_rdataset(dns.rdataclass.IN, rdtype)
+        if name == SIGNED and (query.ednsflags & dns.flags.DO or query.flags & dns.flags.AD):
+            response.flags |= dns.flags.AD
         if rdataset is not None:
             response.answer.append(dns.rrset.from_rdata_list(name, rdataset.ttl, list(rdataset)))
             return response

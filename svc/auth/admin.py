@@ -4,17 +4,21 @@ from pyramid.csrf import check_csrf_token
 from pyramid.httpexceptions import HTTPNoContent
 from pyramid.view import view_config
 
+from svc.auth.audit import Actor
+from svc.auth.credentials import client_ip
 from svc.auth.identity import identity_of
 from svc.auth.names import InvalidName, InvalidValue
 from svc.auth.password_policy import InvalidPassword
 from svc.auth.permissions import UnknownPermission, check_grantable
+from svc.auth.public import PublicRefused, check_public_grant
 from svc.auth.store import AlreadyExists, NotFound, StoreError
 from svc.auth.views import auth_service
-from svc.web.params import json_body, query
+from svc.web.params import json_body, one_value, query
 from svc.web.problems import Problem, invalid_request
 
 ADMIN = "admin"
 MAX_HTPASSWD_BYTES = 1024 * 1024
+MAX_AUDIT_PAGE = 1000
 
 
 def _store_errors(func):
@@ -31,6 +35,8 @@ def _store_errors(func):
             raise Problem(400, str(exc), slug="unknown-permission", title="Unknown permission", known=exc.known) from None
         except InvalidPassword as exc:
             raise Problem(400, str(exc), slug="weak-password", title="Password refused", rule=exc.rule) from None
+        except PublicRefused as exc:
+            raise Problem(400, str(exc), slug="public-refused", title="Not made public") from None
         except (InvalidName, InvalidValue, StoreError) as exc:  # an invalid name, value, permission or password
             raise invalid_request(str(exc)) from None
 
@@ -45,6 +51,12 @@ def _writing(request):
     if identity is not None and identity.method == "cookie":
         check_csrf_token(request)  # Basic and Bearer callers cannot be forged by another site
     return auth_service(request)
+
+
+def actor_of(request):
+    """The signed-in caller who makes a change, with their address, for the audit log."""
+    service = auth_service(request)
+    return Actor(identity_of(request.environ).name, client_ip(request.environ, service.settings.trusted_proxies))
 
 
 def _json(request, *required, optional=()):
@@ -77,7 +89,7 @@ def add_user(request):
     password = body.get("password")
     if password is not None and not isinstance(password, str):
         raise invalid_request("the member password must be a string", member="password")
-    service.admin.add_user(body["name"], password)
+    service.admin.add_user(body["name"], password, actor=actor_of(request))
     request.response.status = 201
     return service.store.user(body["name"])
 
@@ -91,7 +103,7 @@ def show_user(request):
 @_admin_view("auth.admin.user", "DELETE")
 @_store_errors
 def remove_user(request):
-    _writing(request).admin.remove_user(request.matchdict["name"])
+    _writing(request).admin.remove_user(request.matchdict["name"], actor=actor_of(request))
     return HTTPNoContent()
 
 
@@ -99,14 +111,14 @@ def remove_user(request):
 @_store_errors
 def set_password(request):
     service = _writing(request)
-    service.admin.set_password(request.matchdict["name"], _json(request, "password")["password"])
+    service.admin.set_password(request.matchdict["name"], _json(request, "password")["password"], actor=actor_of(request))
     return HTTPNoContent()
 
 
 @_admin_view("auth.admin.sessions", "DELETE")
 @_store_errors
 def revoke_sessions(request):
-    count = _writing(request).admin.revoke_sessions(request.matchdict["name"])
+    count = _writing(request).admin.revoke_sessions(request.matchdict["name"], actor=actor_of(request))
     return {"revoked": count}
 
 
@@ -120,7 +132,7 @@ def list_groups(request):
 def add_group(request):
     service = _writing(request)
     name = _json(request, "name")["name"]
-    service.admin.add_group(name)
+    service.admin.add_group(name, actor=actor_of(request))
     request.response.status = 201
     return next(g for g in service.store.groups() if g["name"] == name)
 
@@ -128,21 +140,21 @@ def add_group(request):
 @_admin_view("auth.admin.group", "DELETE")
 @_store_errors
 def remove_group(request):
-    _writing(request).admin.remove_group(request.matchdict["name"])
+    _writing(request).admin.remove_group(request.matchdict["name"], actor=actor_of(request))
     return HTTPNoContent()
 
 
 @_admin_view("auth.admin.member", "PUT")
 @_store_errors
 def add_member(request):
-    _writing(request).admin.add_member(request.matchdict["name"], request.matchdict["user"])
+    _writing(request).admin.add_member(request.matchdict["name"], request.matchdict["user"], actor=actor_of(request))
     return HTTPNoContent()
 
 
 @_admin_view("auth.admin.member", "DELETE")
 @_store_errors
 def remove_member(request):
-    _writing(request).admin.remove_member(request.matchdict["name"], request.matchdict["user"])
+    _writing(request).admin.remove_member(request.matchdict["name"], request.matchdict["user"], actor=actor_of(request))
     return HTTPNoContent()
 
 
@@ -158,8 +170,9 @@ def grant(request):
     body = _json(request, "subject", "permission", optional=("force",))
     if not isinstance(body.get("force", False), bool):
         raise invalid_request("the member force must be true or false", member="force")
+    check_public_grant(body["subject"], body["permission"], body.get("force", False))
     check_grantable(body["permission"], service.known_permissions, body.get("force", False))
-    service.admin.grant(body["subject"], body["permission"])
+    service.admin.grant(body["subject"], body["permission"], actor=actor_of(request))
     request.response.status = 201
     return {"subject": body["subject"], "permission": body["permission"]}
 
@@ -167,7 +180,7 @@ def grant(request):
 @_admin_view("auth.admin.grant", "DELETE")
 @_store_errors
 def revoke(request):
-    _writing(request).admin.revoke(request.matchdict["subject"], request.matchdict["permission"])
+    _writing(request).admin.revoke(request.matchdict["subject"], request.matchdict["permission"], actor=actor_of(request))
     return HTTPNoContent()
 
 
@@ -200,7 +213,7 @@ def create_token(request):
         raise invalid_request("the member label must be a string", member="label")
     if expires_in is not None and (type(expires_in) is not int or expires_in <= 0):
         raise invalid_request("the member expires_in is a positive number of seconds", member="expires_in")
-    token, info = service.admin.create_token(body["user"], label, expires_in)
+    token, info = service.admin.create_token(body["user"], label, expires_in, actor=actor_of(request))
     request.response.status = 201
     request.response.cache_control = "no-store"
     return {**_token_json(info), "token": token}
@@ -213,7 +226,7 @@ def revoke_token(request):
         token_id = int(request.matchdict["id"])
     except ValueError:
         raise Problem(404, f"no token {request.matchdict['id']}", slug="not-found") from None
-    _writing(request).admin.revoke_token(token_id)
+    _writing(request).admin.revoke_token(token_id, actor=actor_of(request))
     return HTTPNoContent()
 
 
@@ -229,4 +242,29 @@ def import_htpasswd(request):
         text = request.body.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid_request("the htpasswd file is not UTF-8") from None
-    return service.admin.import_htpasswd(text)
+    return service.admin.import_htpasswd(text, actor=actor_of(request))
+
+
+@_admin_view("auth.admin.audit", "GET")
+def audit(request):
+    """Entries oldest first from ``since`` (Unix seconds); ``next`` pages on (``after``, an entry id)."""
+    params = query(request)
+    since, after, limit = (_count(params, name) for name in ("since", "after", "limit"))
+    limit = min(limit or 100, MAX_AUDIT_PAGE)
+    entries = auth_service(request).audit.entries(since=since, after=after, limit=limit)
+    more = {"since": since, "after": entries[-1]["id"], "limit": limit} if len(entries) == limit else None
+    return {
+        "entries": entries,
+        "next": request.route_path("auth.admin.audit", _query={k: v for k, v in more.items() if v is not None})
+        if more else None,
+    }
+
+
+def _count(params, name):
+    """A query parameter that is a whole number of at least 0, or None when absent."""
+    if name not in params:
+        return None
+    value = one_value(params, name)
+    if not value.isdigit() or len(value) > 18:
+        raise invalid_request(f"{name} is a whole number", parameter=name)
+    return int(value)

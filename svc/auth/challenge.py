@@ -10,18 +10,32 @@ from svc.web.request import raw_path
 MAX_CAME_FROM = 2048
 
 
-def safe_came_from(value, default="/"):
-    """``value`` when it is a path on this site, else ``default``: never another origin."""
+def safe_came_from(value, default="/", allowed_hosts=()):
+    """``value`` when it is a path on this site, or an http(s) URL on ``allowed_hosts`` (a name, or
+    ``.parent`` for any host below it; svc.auth.allowed_redirect_hosts), else ``default``."""
     if not isinstance(value, str) or not value or len(value) > MAX_CAME_FROM:
         return default
     if any(c < " " or c in "\x7f\\" for c in value):  # browsers drop tabs and newlines and read \ as /
         return default
+    if allowed_hosts and _on_allowed_host(value, allowed_hosts):
+        return value
     if not value.startswith("/") or value.startswith("//"):
         return default
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
         return default
     return value
+
+
+def _on_allowed_host(url, allowed_hosts):
+    try:
+        parts = urlsplit(url)
+        hostname, _port = parts.hostname, parts.port  # a malformed port raises ValueError
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not hostname or "@" in parts.netloc:
+        return False
+    return any(hostname == h.lower() or (h.startswith(".") and hostname.endswith(h.lower())) for h in allowed_hosts)
 
 
 def is_browser(request):

@@ -4,6 +4,8 @@ Passwords come from a prompt, or from standard input when it is not a terminal (
 never from an argument, which other users could read in the process list.
 """
 import argparse
+import datetime
+import json
 import getpass
 import os
 import sys
@@ -12,8 +14,10 @@ import time
 from pyramid.exceptions import ConfigurationError
 
 from svc.auth import migrate
-from svc.auth.permissions import check_grantable, declared_permissions
+from svc.auth.audit import CLI
+from svc.auth.permissions import check_grantable, known_permissions
 from svc.auth.names import InvalidName, InvalidValue
+from svc.auth.public import check_public_grant
 from svc.auth.settings import read_auth_settings
 from svc.auth.store import StoreError
 from svc.check import open_ini, run_check
@@ -78,6 +82,11 @@ def _parser():
     sessions = commands.add_parser("sessions", help="revoke USER: sign a user out everywhere")
     sessions.add_subparsers(dest="action", required=True).add_parser("revoke").add_argument("user")
 
+    audit = commands.add_parser("audit", help="print the audit log as JSON lines, oldest first")
+    audit.add_argument("--since", type=_since, metavar="TIME",
+                       help="from this time on: Unix seconds, an ISO 8601 date or time (UTC unless it says), "
+                       "or a duration back from now such as 90m, 12h, 7d")
+
     imports = commands.add_parser("import-htpasswd", help="add or update users from an htpasswd file")
     imports.add_argument("file", help="the file, or - for standard input")
     return parser
@@ -106,13 +115,15 @@ def run(args):
     if args.command in ("init", "migrate", "rotate-secret"):
         return _setup(loader, args)
     service = loader.get_wsgi_filter(args.filter).service
+    if args.command == "grant":
+        check_public_grant(args.subject, args.permission, args.force)
     if args.command == "grant" and not args.force:
         # The permissions the ini's apps check, learned from the app it serves, as the filter does.
         try:
             app = loader.get_wsgi_app()
         except LookupError as exc:
             raise CommandError(f"cannot load the app of {args.ini} to learn its permissions ({exc}); see --force") from None
-        check_grantable(args.permission, declared_permissions(app))
+        check_grantable(args.permission, known_permissions(app, service.settings))
     COMMANDS[args.command](service, args)
 
 
@@ -157,14 +168,14 @@ def _users(service, args):
         password = None if args.no_password else read_password()
         if password == "":
             raise CommandError("the password is empty; --no-password adds a user who signs in with API tokens only")
-        service.admin.add_user(args.name, password)
+        service.admin.add_user(args.name, password, actor=CLI)
         print(f"added user {args.name}")
     elif args.action == "remove":
-        service.admin.remove_user(args.name)
+        service.admin.remove_user(args.name, actor=CLI)
         print(f"removed user {args.name}")
     elif args.action == "passwd":
         service.store.user(args.name)  # fail before asking for a password
-        service.admin.set_password(args.name, read_password())
+        service.admin.set_password(args.name, read_password(), actor=CLI)
         print(f"password of {args.name} set; their sessions ended")
     else:
         _table(
@@ -179,16 +190,16 @@ def _users(service, args):
 
 def _groups(service, args):
     if args.action == "add":
-        service.admin.add_group(args.name)
+        service.admin.add_group(args.name, actor=CLI)
         print(f"added group {args.name}")
     elif args.action == "remove":
-        service.admin.remove_group(args.name)
+        service.admin.remove_group(args.name, actor=CLI)
         print(f"removed group {args.name}")
     elif args.action == "add-member":
-        service.admin.add_member(args.group, args.user)
+        service.admin.add_member(args.group, args.user, actor=CLI)
         print(f"{args.user} is in {args.group}")
     elif args.action == "remove-member":
-        service.admin.remove_member(args.group, args.user)
+        service.admin.remove_member(args.group, args.user, actor=CLI)
         print(f"{args.user} is no longer in {args.group}")
     else:
         _table(
@@ -198,12 +209,12 @@ def _groups(service, args):
 
 
 def _grant(service, args):
-    service.admin.grant(args.subject, args.permission)
+    service.admin.grant(args.subject, args.permission, actor=CLI)
     print(f"granted {args.permission} to {args.subject}")
 
 
 def _revoke(service, args):
-    service.admin.revoke(args.subject, args.permission)
+    service.admin.revoke(args.subject, args.permission, actor=CLI)
     print(f"revoked {args.permission} from {args.subject}")
 
 
@@ -215,7 +226,7 @@ def _tokens(service, args):
     if args.action == "create":
         if args.expires_in is not None and args.expires_in <= 0:
             raise CommandError("--expires-in is a positive number of seconds")
-        token, info = service.admin.create_token(args.user, args.label, args.expires_in)
+        token, info = service.admin.create_token(args.user, args.label, args.expires_in, actor=CLI)
         print(f"token {info.id} for {info.user} (shown only now; keep it secret):", file=sys.stderr)
         print(token)
     elif args.action == "list":
@@ -227,12 +238,12 @@ def _tokens(service, args):
             ],
         )
     else:
-        service.admin.revoke_token(args.id)
+        service.admin.revoke_token(args.id, actor=CLI)
         print(f"revoked token {args.id}")
 
 
 def _sessions(service, args):
-    count = service.admin.revoke_sessions(args.user)
+    count = service.admin.revoke_sessions(args.user, actor=CLI)
     print(f"ended {count} session(s) of {args.user}")
 
 
@@ -245,7 +256,7 @@ def _import(service, args):
                 text = file.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read {args.file}: {exc}") from None
-    report = service.admin.import_htpasswd(text)
+    report = service.admin.import_htpasswd(text, actor=CLI)
     for kind in ("added", "updated", "unchanged"):
         if report[kind]:
             print(f"{kind}: {' '.join(report[kind])}")
@@ -255,7 +266,40 @@ def _import(service, args):
         raise CommandError(f"{len(report['refused'])} line(s) refused")
 
 
+def _audit(service, args):
+    after = None
+    while True:  # page through, so a long log is never held in memory at once
+        entries = service.audit.entries(since=args.since, after=after, limit=1000)
+        for entry in entries:
+            print(json.dumps(entry, sort_keys=True))
+        if len(entries) < 1000:
+            return
+        after = entries[-1]["id"]
+
+
+_DURATION = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _since(text):
+    """--since as Unix seconds: a number, an ISO 8601 date or time, or a duration back from now."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if text[:-1].isdigit() and text[-1:] in _DURATION:
+        return int(time.time()) - int(text[:-1]) * _DURATION[text[-1]]
+    try:
+        moment = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not Unix seconds, an ISO 8601 time (2024-05-01T12:00) or a duration (90m, 12h, 7d)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return int(moment.timestamp())
+
+
 COMMANDS = {
+    "audit": _audit,
     "users": _users,
     "groups": _groups,
     "grant": _grant,

@@ -76,13 +76,16 @@ def fails_closed(method):
 
 
 class Identification:
-    def __init__(self, settings, store, passwords, ticket, throttle, revocations, unavailable=(), clock=time.time):
+    def __init__(
+        self, settings, store, passwords, ticket, throttle, revocations, audit, unavailable=(), clock=time.time
+    ):
         self.settings = settings
         self.store = store
         self.passwords = passwords
         self.ticket = ticket
         self.throttle = throttle
         self.revocations = revocations
+        self.audit = audit
         self.unavailable = unavailable  # what Redis raises when it is down (svc/web/shared_state.py)
         self._generation = revocations.generation()
         self.clock = clock
@@ -206,6 +209,10 @@ class Identification:
         if not verified:
             self.throttle.failed(name, client)
             log.warning("failed sign-in of %r from %s", name, client)  # for fail2ban and the like
+            self.audit.record("sign_in_failed", subject=name, client=client)
+            if self.throttle.locked(name, client):
+                # Once, when the lock starts: a locked sign-in is refused above, before this.
+                self.audit.record("sign_in_locked", subject=name, client=client)
             raise BadCredentials()
         self.throttle.succeeded(name, client)
         principal = self.store.principal(found[0])

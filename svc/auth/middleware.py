@@ -17,12 +17,15 @@ from svc.auth.login_path import login_path
 from svc.auth.metrics import ActiveSessions, sign_in
 from svc.auth.readiness import readiness_checks
 from svc.auth.origin import SAFE_METHODS, is_same_origin
-from svc.auth.permissions import declared_permissions
+from svc.auth.permissions import known_permissions
+from svc.auth.policy import rate_limited_problem
+from svc.auth.public import RateLimited
 from svc.auth.require import PermissionDenied, normalise_path
 from svc.auth.errors import InvalidToken, SignInBusy, SignInRefused, SignInUnavailable, Throttled
 from svc.auth.service import AuthService
 from svc.auth.settings import auth_settings
 from svc.web import RELAYED_KEY
+from svc.web.problems import problem_json_response
 
 AUTH_TYPES = {"cookie": "cookie", "basic": "Basic", "bearer": "Bearer"}
 _SLASHES = re.compile("/+")
@@ -150,6 +153,8 @@ class AuthFilter:
             response = self.denied(request, identity, exc.permission)
             response.headerlist.extend(extra_headers)
             return response(environ, start_response)
+        except RateLimited as exc:  # raised by @require on a public permission
+            return problem_json_response(rate_limited_problem(exc))(environ, start_response)
         status, headers, exc_info = started
         if status.startswith("401") and not _has_challenge(headers) and not environ.get(RELAYED_KEY):
             _close(body)  # the app's own 401 body is replaced, so it is closed here
@@ -240,8 +245,8 @@ def filter_factory(global_conf, **local_conf):
     service = AuthService.from_settings(auth_settings(global_conf, local_conf))
 
     def make_filter(app):
-        # What may be granted: the permissions the apps below check (svc/auth/permissions.py).
-        service.known_permissions |= declared_permissions(app)
+        # What may be granted: the permissions the apps below check and the forward rules name.
+        service.known_permissions |= known_permissions(app, service.settings)
         return AuthFilter(app, service)
 
     make_filter.service = service  # svc-admin reaches the store through the ini's own filter

@@ -1,5 +1,5 @@
 """The auth store's tables (SQLAlchemy 2). Times are Unix seconds, so any database stores them alike."""
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from svc.auth.names import HASH_LENGTH, NAME_LENGTH, PERMISSION_LENGTH
@@ -116,3 +116,18 @@ class SecretFingerprint(Base):
 
     fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
     recorded_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditEntry(Base):
+    """One admin action or security event; written once, never changed (svc/auth/audit.py)."""
+
+    __tablename__ = "auth_audit"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids only grow: readers page with ``after``
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[int] = mapped_column(BigInteger, index=True)
+    event: Mapped[str] = mapped_column(String(PERMISSION_LENGTH))
+    actor: Mapped[str | None] = mapped_column(String(NAME_LENGTH))
+    client: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(NAME_LENGTH + 1))  # a user, or @group
+    detail: Mapped[str] = mapped_column(Text)  # a JSON object

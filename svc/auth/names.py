@@ -13,6 +13,7 @@ HASH_LENGTH = 255
 MAX_LIFETIME = 1000 * 365 * 24 * 3600
 # Token ids are 32-bit in every database.
 MAX_ID = 2**31 - 1
+ANONYMOUS = "anonymous"  # the group whose grants ("@anonymous") hold for every caller (svc/auth/public.py)
 
 # Any printable name without spaces or colons (Basic auth cannot carry a colon in a user name);
 # no lone surrogate either, which no database can encode.

@@ -33,6 +33,26 @@ _FORM = {
     },
 }
 
+_CONSOLE_FORM = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {
+            "schema": {
+                "type": "object",
+                "required": ["csrf_token", "action"],
+                "properties": {"csrf_token": {"type": "string"}, "action": {"type": "string"}},
+                "additionalProperties": {"type": "string"},
+            }
+        }
+    },
+}
+
+
+def _count(name, description):
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}}
+
+
 PATHS = {
     "/": {
         "get": {
@@ -71,11 +91,56 @@ PATHS = {
             "responses": {"303": {"description": "Signed out; Location is the sign-in form"}},
         }
     },
+    "/oidc/start": {
+        "get": {
+            "summary": "Sign in with the OpenID provider: redirects there (when svc.auth.oidc_issuer is set)",
+            "parameters": [
+                {"name": "came_from", "in": "query", "required": False, "schema": {"type": "string"},
+                 "description": "A path on this site to return to; anything else becomes /"},
+            ],
+            "responses": {
+                "303": {"description": "Location is the provider's authorization endpoint"},
+                "404": {"description": "No OpenID provider is configured", "content": _PAGE_OR_PROBLEM},
+                "502": {"description": "The provider's discovery document cannot be read",
+                        "content": _PAGE_OR_PROBLEM},
+            },
+        }
+    },
+    "/oidc/callback": {
+        "get": {
+            "summary": "Where the provider sends the browser back: checks the flow and the ID token, signs in",
+            "parameters": [
+                {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                for name in ("code", "state", "error", "error_description")
+            ],
+            "responses": {
+                "303": {"description": "Signed in; Location is came_from"},
+                "400": {"description": "A wrong state, a used code or a bad ID token", "content": _PAGE_OR_PROBLEM},
+                "403": {"description": "No svc user of that name", "content": _PAGE_OR_PROBLEM},
+                "502": {"description": "The provider cannot be reached", "content": _PAGE_OR_PROBLEM},
+            },
+        }
+    },
     "/whoami": {
         "get": {
             "summary": "Who the caller is: user, groups, permissions and how they signed in",
             "responses": {
                 "200": {"description": "The identity", "content": {**json_content("Identity"), **HTML}},
+            },
+        }
+    },
+    "/check": {
+        "get": {
+            "summary": "Forward auth for nginx auth_request, Traefik ForwardAuth and Caddy forward_auth",
+            "description": (
+                "Decides with svc.auth.forward_rules on the original request named by X-Original-URI or "
+                "X-Forwarded-Uri, X-Forwarded-Method and X-Forwarded-Host (believed only from "
+                "svc.auth.trusted_proxies). Every answer has an empty body."
+            ),
+            "responses": {
+                "200": {"description": "Allowed; X-Auth-Request-User, -Groups and -Email name the caller"},
+                "401": {"description": "Nobody is signed in: the proxy sends the browser to sign in"},
+                "403": {"description": "Signed in without the permission, or no rule covers the request"},
             },
         }
     },
@@ -210,6 +275,52 @@ PATHS = {
             "responses": {"200": {"description": "What was imported", "content": json_content("ImportReport")}},
         }
     },
+    "/admin/audit": {
+        "get": {
+            "summary": "The audit log: admin actions and sign-in events, oldest first",
+            "description": _ADMIN,
+            "parameters": [
+                _count("since", "Entries at or after this time (Unix seconds)"),
+                _count("after", "Entries after this entry id; next holds the link to the following page"),
+                _count("limit", "At most this many entries (default 100, at most 1000)"),
+            ],
+            "responses": {"200": {"description": "A page of entries", "content": json_content("AuditPage")}},
+        }
+    },
+    "/admin": {
+        "get": {
+            "summary": "The admin console: users, groups, grants, tokens, sessions and the audit log",
+            "description": "Needs the permission admin.",
+            "responses": {"200": {"description": "HTML page", "content": HTML}},
+        },
+        "post": {
+            "summary": "A console form: runs its action, then redirects back to the console",
+            "description": "Needs the permission admin and the form's CSRF token.",
+            "requestBody": _CONSOLE_FORM,
+            "responses": {
+                "200": {"description": "The console with the new API token, shown only now", "content": HTML},
+                "303": {"description": "Done; Location is the console"},
+                "400": {"description": "Refused; the console shows why", "content": _PAGE_OR_PROBLEM},
+            },
+        },
+    },
+    "/account": {
+        "get": {
+            "summary": "Your account: change your password, your sessions and API tokens",
+            "responses": {"200": {"description": "HTML page", "content": HTML}},
+        },
+        "post": {
+            "summary": "An account form: runs its action, then redirects back to the page",
+            "description": "Needs the form's CSRF token.",
+            "requestBody": _CONSOLE_FORM,
+            "responses": {
+                "200": {"description": "The page with the new API token, shown only now", "content": HTML},
+                "303": {"description": "Done; Location is the account page"},
+                "400": {"description": "Refused; the page shows why", "content": _PAGE_OR_PROBLEM},
+                "429": {"description": "Too many wrong current passwords", "content": _PAGE_OR_PROBLEM},
+            },
+        },
+    },
 }
 
 _STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -281,6 +392,27 @@ SCHEMAS = {
         {"user": {"type": "string"}, "label": {"type": "string"}, "expires_in": {"type": "integer", "minimum": 1, "maximum": MAX_LIFETIME}},
     ),
     "CreatedToken": _object(list(_TOKEN) + ["token"], {**_TOKEN, "token": {"type": "string"}}),
+    "AuditPage": _object(
+        ["entries", "next"],
+        {
+            "entries": {
+                "type": "array",
+                "items": _object(
+                    ["id", "at", "event", "actor", "client", "subject", "detail"],
+                    {
+                        "id": {"type": "integer"},
+                        "at": {"type": "integer", "description": "Unix seconds"},
+                        "event": {"type": "string", "description": "sign_in, sign_in_failed, grant, ..."},
+                        "actor": {"type": ["string", "null"], "description": "Who made the change; null for sign-ins"},
+                        "client": {"type": ["string", "null"]},
+                        "subject": {"type": ["string", "null"], "description": "The user, @group or token concerned"},
+                        "detail": {"type": "object"},
+                    },
+                ),
+            },
+            "next": {"type": ["string", "null"], "description": "The next page, or null on the last one"},
+        },
+    ),
     "ImportReport": _object(
         ["added", "updated", "unchanged", "refused"],
         {

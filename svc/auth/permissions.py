@@ -35,6 +35,11 @@ def declared_permissions(app):
     return frozenset(found)
 
 
+def known_permissions(app, settings):
+    """What may be granted: the permissions the apps below check, and those the forward-auth rules name."""
+    return declared_permissions(app) | {rule.permission for rule in settings.forward_rules}
+
+
 def check_grantable(permission, known, force=False):
     """``permission`` when some app checks it (or ``force``); else raises UnknownPermission."""
     if not force and permission not in known:

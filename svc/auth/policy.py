@@ -5,9 +5,10 @@ auth filter in front turns into a sign-in challenge; a denied signed-in caller g
 """
 from pyramid.security import Allowed, Denied
 
+from svc.auth import public
 from svc.auth.identity import NEEDED_KEY, identity_of
 from svc.web.errors import render_problem
-from svc.web.problems import permission_lacking, sign_in_needed
+from svc.web.problems import Problem, permission_lacking, sign_in_needed
 
 
 class FilterSecurityPolicy:
@@ -21,9 +22,8 @@ class FilterSecurityPolicy:
         return identity.name if identity is not None else None
 
     def permits(self, request, context, permission):
-        identity = identity_of(request.environ)
-        if identity is not None and identity.permits(permission):
-            return Allowed("%s holds the permission %s", identity.name, permission)
+        if public.permits(request.environ, permission):
+            return Allowed("the caller holds the permission %s, or it is public", permission)
         denied = Denied("the permission %s is needed", permission)
         denied.permission = permission
         return denied
@@ -44,6 +44,16 @@ def forbidden_view(exc, request):
     return render_problem(request, permission_lacking(identity.name, permission))
 
 
+def rate_limited_view(exc, request):
+    return render_problem(request, rate_limited_problem(exc))
+
+
+def rate_limited_problem(exc):
+    return Problem(429, str(exc), slug="rate-limited", title="Too many requests",
+                   headers={"Retry-After": str(exc.retry_after)})
+
+
 def includeme(config):
     config.set_security_policy(FilterSecurityPolicy())
     config.add_forbidden_view(forbidden_view)
+    config.add_exception_view(rate_limited_view, context=public.RateLimited)

@@ -12,6 +12,8 @@ from pyramid.httpexceptions import HTTPForbidden
 
 from svc.auth.identity import NEEDED_KEY, identity_of
 from svc.auth.names import InvalidName, check_permission
+from svc.auth.policy import rate_limited_problem
+from svc.auth.public import RateLimited, permits
 from svc.web.mounts import Access, access_of
 from svc.web.problems import permission_lacking, problem_json_response, sign_in_needed
 from svc.web.settings import SettingError, as_list
@@ -37,8 +39,7 @@ def require(permission):
             environ = first if isinstance(first, dict) else getattr(first, "environ", None)
             if environ is None:
                 raise TypeError("@require needs an environ or a request as the first argument")
-            identity = identity_of(environ)
-            if identity is None or not identity.permits(permission):
+            if not permits(environ, permission):
                 raise PermissionDenied(permission)
             return func(first, *args, **kwargs)
 
@@ -76,12 +77,16 @@ class RequirePermission:
 
     def __call__(self, environ, start_response):
         if self.covers(environ.get("PATH_INFO", "")):
+            try:
+                if permits(environ, self.permission):
+                    return self.app(environ, start_response)
+            except RateLimited as exc:
+                return problem_json_response(rate_limited_problem(exc))(environ, start_response)
             identity = identity_of(environ)
             if identity is None:
                 environ[NEEDED_KEY] = self.permission
                 return problem_json_response(sign_in_needed(self.permission))(environ, start_response)
-            if not identity.permits(self.permission):
-                return problem_json_response(permission_lacking(identity.name, self.permission))(environ, start_response)
+            return problem_json_response(permission_lacking(identity.name, self.permission))(environ, start_response)
         return self.app(environ, start_response)
 
 

@@ -1,21 +1,26 @@
 """The auth filter's one handle on the store: identification, sessions and administration.
 
 ``AuthService.identification`` says who a request is (caches, throttle), ``.sessions`` signs
-in and out with the form, ``.admin`` changes users, groups, grants and tokens. Every change
-is published as a revocation (svc/auth/revocation.py): every worker on the host, and with
-Redis every instance, empties its caches before its next request.
+in and out (the form, an OpenID provider), ``.admin`` changes users, groups, grants and tokens;
+``.audit`` records what each of them did. Every change is published as a revocation
+(svc/auth/revocation.py): every worker on the host, and with Redis every instance, empties its
+caches before its next request.
 """
 import time
 
-from limits.storage import RedisStorage, storage_from_string
+from limits.storage import MemoryStorage, RedisStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from pyramid.csrf import CookieCSRFStoragePolicy
 from sqlalchemy.engine import make_url
 
 from svc.auth import migrate
 from svc.auth.administration import Administration
+from svc.auth.audit import AuditLog
 from svc.auth.fingerprint import check_and_record
 from svc.auth.identification import Identification
+from svc.auth.oidc import OpenIDSignIn
 from svc.auth.passwords import Passwords
+from svc.auth.public import PublicAccess
 from svc.auth.sessions import Sessions
 from svc.auth.store import Store, create_store_engine
 from svc.auth.revocation import GenerationFile, Revocations, default_revocation_file
@@ -26,10 +31,12 @@ from svc.web.shared_state import redis_client, unavailable_errors
 
 
 class AuthService:
-    def __init__(self, settings, store, passwords, throttle, revocations, unavailable=(), clock=time.time):
+    def __init__(
+        self, settings, store, passwords, throttle, revocations, public_limits, unavailable=(), clock=time.time
+    ):
         self.settings = settings
         self.store = store
-        self.ticket = SessionTicket(settings.secrets, settings.cookie_name, settings.secure)
+        self.ticket = SessionTicket(settings.secrets, settings.cookie_name, settings.secure, settings.cookie_domain)
         # The sign-in form's CSRF token lives in its own cookie: anonymous visitors have no session.
         self.csrf_policy = CookieCSRFStoragePolicy(
             cookie_name=("__Host-" if settings.secure else "") + "svc_csrf",
@@ -38,12 +45,16 @@ class AuthService:
             samesite="Lax",
         )
         self.revocations = revocations
+        # Admin actions and sign-in events, in the auth database (svc/auth/audit.py).
+        self.audit = AuditLog(store.engine, clock, settings.audit_log)
         self.identification = Identification(
-            settings, store, passwords, self.ticket, throttle, revocations, unavailable, clock
+            settings, store, passwords, self.ticket, throttle, revocations, self.audit, unavailable, clock
         )
-        self.sessions = Sessions(settings, store, self.identification, self.ticket, self.changed, clock)
-        self.admin = Administration(settings, store, passwords, self.changed)
+        self.sessions = Sessions(settings, store, self.identification, self.ticket, self.changed, self.audit, clock)
+        self.admin = Administration(settings, store, passwords, self.changed, self.audit, throttle, clock)
+        self.oidc = OpenIDSignIn.from_settings(settings, clock)  # None unless svc.auth.oidc_issuer is set
         self.known_permissions = frozenset()  # filled by the filter from the apps below it
+        self.public = PublicAccess(settings, store, public_limits, revocations)
 
     @classmethod
     def from_settings(cls, settings):
@@ -72,14 +83,20 @@ class AuthService:
         )
         rates = (settings.login_attempts, settings.login_attempts_per_address)
         if settings.throttle_storage:
-            throttle = SignInThrottle(*rates, storage_from_string(settings.throttle_storage))
+            limits = storage_from_string(settings.throttle_storage)
+            throttle = SignInThrottle(*rates, limits)
         elif redis is not None:
-            throttle = SignInThrottle(*rates, RedisStorage(settings.redis_url, connection_pool=redis.connection_pool))
+            limits = RedisStorage(settings.redis_url, connection_pool=redis.connection_pool)
+            throttle = SignInThrottle(*rates, limits)
         else:
+            # Public rate limits without Redis count per process (svc/auth/public.py says so).
+            limits = MemoryStorage()
             throttle = DatabaseThrottle(*rates, engine)
-        return cls(settings, Store(engine), passwords, throttle, revocations, unavailable)
+        public_limits = MovingWindowRateLimiter(limits)
+        return cls(settings, Store(engine), passwords, throttle, revocations, public_limits, unavailable)
 
     def changed(self):
         """A change was stored: every process forgets what its caches remember, this one at once."""
         self.revocations.publish()
         self.identification.forget()
+        self.public.clear()

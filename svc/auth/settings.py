@@ -2,9 +2,12 @@
 import ipaddress
 import logging
 import os
+from urllib.parse import urlsplit
 
 from limits import parse as parse_rate
 
+from svc.auth.forward import as_forward_rules
+from svc.auth.names import InvalidName, check_name
 from svc.web import SETTINGS as WEB_SETTINGS
 from svc.web.settings import SettingError, SettingsSpec, as_bool, as_int, as_list, as_seconds, as_size, as_text, with_defaults
 
@@ -45,6 +48,58 @@ def as_mount_paths(value):
     return paths
 
 
+def as_issuer(value):
+    """An OpenID provider's issuer URL: https, or http on loopback (a provider on this machine)."""
+    text = as_text(value)
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError("expected the provider's issuer URL, such as https://id.example.com/realms/main")
+    if parts.query or parts.fragment:
+        raise ValueError("an issuer URL has no query or fragment")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError("the issuer must use https (http only for a provider on loopback)")
+    return text
+
+
+def _is_loopback(host):
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def as_scopes(value):
+    """OAuth scopes separated by spaces or commas; ``openid`` among them."""
+    scopes = as_list(value)
+    if "openid" not in scopes:
+        raise ValueError("the scopes must include openid")
+    return scopes
+
+
+def as_group_map(value):
+    """``provider-group=svc-group`` pairs separated by spaces, commas or newlines, as a dict."""
+    pairs = {}
+    for word in as_list(value):
+        provider_group, equals, group = word.partition("=")
+        if not equals or not provider_group or not group:
+            raise ValueError(f"expected provider-group=svc-group pairs, not {word!r}")
+        try:
+            check_name(group, "group")
+        except InvalidName as exc:
+            raise ValueError(str(exc)) from None
+        pairs[provider_group] = group
+    return pairs
+
+
+def as_absolute_url(value):
+    text = as_text(value)
+    if text and urlsplit(text).scheme not in ("https", "http"):
+        raise ValueError("expected an absolute URL such as https://svc.example.com/auth/oidc/callback")
+    return text or None
+
+
 SETTINGS = SettingsSpec(
     "svc.auth",
     db_url=(as_text, None),
@@ -76,6 +131,35 @@ SETTINGS = SettingsSpec(
     min_password_length=(as_int(8, 1024), 12),
     strip_headers=(as_list, ()),
     pass_authorization=(as_mount_paths, ()),
+    # Forward auth (svc/auth/forward.py): which permission each host and path needs, the answer's headers.
+    forward_rules=(as_forward_rules, ""),
+    forward_user_header=(as_text, "X-Auth-Request-User"),
+    forward_groups_header=(as_text, "X-Auth-Request-Groups"),
+    forward_email_header=(as_text, "X-Auth-Request-Email"),
+    # Hosts (or .parent.domain suffixes) that came_from may name in an absolute URL.
+    allowed_redirect_hosts=(as_list, ()),
+    # A parent domain for the sign-in cookie (it then drops the __Host- prefix); empty: this host only.
+    cookie_domain=(as_text, ""),
+    # Callers of a permission granted to @anonymous (svc/auth/public.py): per client address, per user.
+    anonymous_rate=(as_rate, "300 per minute"),
+    signed_in_rate=(as_rate, "3000 per minute"),
+    # Sign-in with an OpenID provider (svc/auth/oidc.py); off while oidc_issuer is unset.
+    password_sign_in=(as_bool, True),
+    oidc_issuer=(as_issuer, None),
+    oidc_client_id=(as_text, None),
+    oidc_client_secret=(as_text, None),
+    oidc_client_secret_file=(as_text, None),
+    oidc_scopes=(as_scopes, "openid profile email"),
+    oidc_user_claim=(as_text, "preferred_username"),
+    oidc_groups_claim=(as_text, ""),
+    oidc_group_map=(as_group_map, ""),
+    oidc_create_users=(as_bool, False),
+    oidc_display_name=(as_text, "OpenID Connect"),
+    oidc_clock_skew=(as_int(0, 600), 60),
+    oidc_timeout=(as_seconds(0, 60), 10),
+    oidc_flow_seconds=(as_int(30, 3600), 600),
+    oidc_redirect_uri=(as_absolute_url, None),
+    audit_log=(as_bool, False),  # also write each audit entry as a JSON line to the svc.audit logger
 )
 
 
@@ -84,7 +168,34 @@ def read_auth_settings(global_conf, local_conf):
     values = SETTINGS.parse(with_defaults(global_conf, local_conf, "svc.auth."), strict=True)
     if not values.db_url:
         raise SettingError("setting svc.auth.db_url is required (a SQLAlchemy URL such as sqlite:///var/svc.sqlite)")
+    check_sign_in_methods(values)
     return values
+
+
+def check_sign_in_methods(values):
+    """The OpenID provider is complete when set, and the sign-in page keeps at least one way in."""
+    if not values.oidc_issuer:
+        if values.oidc_client_id:
+            raise SettingError("setting svc.auth.oidc_client_id is set but svc.auth.oidc_issuer is not")
+        if not values.password_sign_in:
+            raise SettingError(
+                "setting svc.auth.password_sign_in = false needs svc.auth.oidc_issuer: "
+                "the sign-in page would offer no way in"
+            )
+        return
+    if not values.oidc_client_id:
+        raise SettingError("setting svc.auth.oidc_client_id is required with svc.auth.oidc_issuer")
+    if values.oidc_client_secret and values.oidc_client_secret_file:
+        raise SettingError("set svc.auth.oidc_client_secret or svc.auth.oidc_client_secret_file, not both")
+    if values.oidc_client_secret_file:
+        try:
+            with open(values.oidc_client_secret_file, encoding="utf-8") as file:
+                values.oidc_client_secret = file.read().strip()
+        except OSError as exc:
+            raise SettingError(
+                f"setting svc.auth.oidc_client_secret_file = {values.oidc_client_secret_file!r} "
+                f"cannot be read ({exc.strerror})"
+            ) from None
 
 
 def auth_settings(global_conf, local_conf):

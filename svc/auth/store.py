@@ -21,6 +21,7 @@ from svc.auth.models import (
 )
 
 from svc.auth.names import (
+    ANONYMOUS,
     MAX_ID,
     check_hash,
     check_label,
@@ -118,12 +119,16 @@ class Store:
         with self._session() as db, db.begin():
             db.delete(self._user(db, name))
 
-    def set_password_hash(self, name, password_hash):
+    def set_password_hash(self, name, password_hash, keep_session=None):
+        """Set the hash and end the user's sessions, all but the one whose key is ``keep_session``."""
         check_hash(password_hash)
         with self._session() as db, db.begin():
             user = self._user(db, name)
             user.password_hash = password_hash
-            db.execute(delete(Session).where(Session.user_id == user.id))
+            ending = delete(Session).where(Session.user_id == user.id)
+            if keep_session is not None:
+                ending = ending.where(Session.key_hash != digest(keep_session))
+            db.execute(ending)
 
     def replace_password_hash(self, user_id, old_hash, new_hash):
         """Upgrade a hash at sign-in, unless it changed meanwhile."""
@@ -238,8 +243,14 @@ class Store:
 
     def grant(self, subject, permission):
         check_permission(permission)
-        # granting twice changes nothing
-        self._idempotent(lambda db: db.merge(self._grant_row(db, subject, permission)))
+
+        def grant(db):
+            if subject == "@" + ANONYMOUS and db.scalar(select(Group).where(Group.name == ANONYMOUS)) is None:
+                db.add(Group(name=ANONYMOUS, created_at=self.now()))  # made on the first public grant
+                db.flush()
+            db.merge(self._grant_row(db, subject, permission))  # granting twice changes nothing
+
+        self._idempotent(grant)
 
     def revoke(self, subject, permission):
         check_permission(permission)
@@ -257,6 +268,12 @@ class Store:
         rows = [{"subject": n, "permission": p} for n, p in users]
         rows += [{"subject": "@" + n, "permission": p} for n, p in groups]
         return sorted(rows, key=lambda r: (r["subject"], r["permission"]))
+
+    def public_permissions(self):
+        """The permissions granted to @anonymous."""
+        query = select(GroupGrant.permission).join(Group).where(Group.name == ANONYMOUS)
+        with self.engine.connect() as conn:
+            return frozenset(conn.execute(query).scalars())
 
     def _grant_row(self, db, subject, permission):
         if isinstance(subject, str) and subject.startswith("@"):
@@ -339,6 +356,25 @@ class Store:
     def end_session(self, key):
         with self._session() as db, db.begin():
             db.execute(delete(Session).where(Session.key_hash == digest(key)))
+
+    def sessions(self, user):
+        """The live sessions of ``user``, oldest first: id (the key's SHA-256), created_at, expires_at."""
+        with self._session() as db:
+            rows = db.execute(
+                select(Session.key_hash, Session.created_at, Session.expires_at)
+                .where(Session.user_id == self._user(db, user).id, Session.expires_at > self.now())
+                .order_by(Session.created_at, Session.key_hash)
+            ).all()
+        return [{"id": h, "created_at": c, "expires_at": e} for h, c, e in rows]
+
+    def end_user_session(self, user, session_id):
+        """End one session of ``user``, named by its id from sessions()."""
+        with self._session() as db, db.begin():
+            result = db.execute(
+                delete(Session).where(Session.user_id == self._user(db, user).id, Session.key_hash == session_id)
+            )
+            if not result.rowcount:
+                raise NotFound(f"{user} has no session {session_id}")
 
     def revoke_sessions(self, user):
         """End every session of ``user``; returns how many there were."""

@@ -16,7 +16,7 @@ from svc.auth.models import SignInFailure
 
 
 class SignInThrottle:
-    """``check`` before hashing, ``failed`` or ``succeeded`` after."""
+    """``check`` before hashing, ``failed`` or ``succeeded`` after; ``locked`` and ``unlock`` for admins."""
 
     def __init__(self, per_user, per_network, storage, clock=time.time):
         self.rate = parse_rate(per_user)
@@ -39,8 +39,15 @@ class SignInThrottle:
         for rate, keys in self._counters(name, client):
             self.limiter.hit(rate, *keys)
 
-    def succeeded(self, name, client):
-        self.limiter.clear(self.rate, name, client)  # the client network's count stays: one account must not reset it
+    def locked(self, name, client):
+        """Whether ``name`` may not sign in from ``client`` now (their own count is spent)."""
+        return not self.limiter.test(self.rate, name, client)
+
+    def unlock(self, name, client):
+        """Forget ``name``'s failures from ``client``; the client network's count stays: one account must not reset it."""
+        self.limiter.clear(self.rate, name, client)
+
+    succeeded = unlock  # a right password clears what an admin's unlock clears
 
 
 class DatabaseThrottle:
@@ -90,6 +97,18 @@ class DatabaseThrottle:
             conn.execute(delete(SignInFailure).where(SignInFailure.at <= now - self.longest * 1000))  # keeps the table small
             conn.execute(insert(SignInFailure), [{"key": key, "at": now} for _, key in self._counters(name, client)])
 
-    def succeeded(self, name, client):
+    def locked(self, name, client):
+        """Whether ``name`` may not sign in from ``client`` now (their own count is spent)."""
+        since = int(self.clock() * 1000) - self.rate.get_expiry() * 1000
+        with self.engine.connect() as conn:
+            count = conn.execute(
+                select(func.count()).where(SignInFailure.key == self._counters(name, client)[0][1], SignInFailure.at > since)
+            ).scalar()
+        return count >= self.rate.amount
+
+    def unlock(self, name, client):
+        """Forget ``name``'s failures from ``client``; the client network's count stays: one account must not reset it."""
         with self.engine.begin() as conn:
             conn.execute(delete(SignInFailure).where(SignInFailure.key == self._counters(name, client)[0][1]))
+
+    succeeded = unlock  # a right password clears what an admin's unlock clears

@@ -24,16 +24,19 @@ class SessionTicket:
     """Reads and writes the cookie; ``secure`` adds Secure and the ``__Host-`` prefix.
 
     ``secrets``: the first signs, every one verifies (a rotation keeps the old ones a while).
+    With ``domain`` (a parent domain, for forward auth across sibling hosts) the prefix is
+    ``__Secure-``: ``__Host-`` forbids a Domain attribute.
     """
 
-    def __init__(self, secrets, cookie_name="svc_auth", secure=True):
+    def __init__(self, secrets, cookie_name="svc_auth", secure=True, domain=""):
         if isinstance(secrets, str):
             secrets = (secrets,)
-        self.cookie_name = ("__Host-" if secure else "") + cookie_name
-        self.profile = self._profile(secrets[0], secure)
-        self.verifiers = [self.profile.serializer] + [self._profile(s, secure).serializer for s in secrets[1:]]
+        prefix = ("__Secure-" if domain else "__Host-") if secure else ""
+        self.cookie_name = prefix + cookie_name
+        self.profile = self._profile(secrets[0], secure, domain)
+        self.verifiers = [self.profile.serializer] + [self._profile(s, secure, domain).serializer for s in secrets[1:]]
 
-    def _profile(self, secret, secure):
+    def _profile(self, secret, secure, domain):
         return SignedCookieProfile(
             secret,
             SALT,
@@ -42,6 +45,7 @@ class SessionTicket:
             httponly=True,
             samesite="Lax",
             path="/",  # the __Host- prefix demands Path=/ and no Domain
+            domains=[domain] if domain else None,
             hashalg="sha512",
         )
 

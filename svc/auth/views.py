@@ -9,6 +9,7 @@ from pyramid.view import exception_view_config, view_config
 
 from svc.auth.challenge import safe_came_from, sign_in_busy, sign_in_unavailable
 from svc.auth.credentials import client_ip
+from svc.auth.forward import check as forward_check
 from svc.auth.identity import SERVICE_KEY, identity_of
 from svc.auth.errors import SignInBusy, SignInRefused, SignInUnavailable, Throttled
 from svc.auth.metrics import sign_in
@@ -29,6 +30,7 @@ def auth_service(request):
 
 
 def _form(request, came_from, error=None, status=200, headers=None, user="", why=None, signed_out=False):
+    service = auth_service(request)
     response = render_to_response(
         "auth_login.jinja2",
         {
@@ -38,6 +40,8 @@ def _form(request, came_from, error=None, status=200, headers=None, user="", why
             "user": user,
             "why": why,
             "signed_out": signed_out,
+            "password_sign_in": service.settings.password_sign_in,
+            "oidc": service.oidc,
         },
         request,
     )
@@ -48,7 +52,7 @@ def _form(request, came_from, error=None, status=200, headers=None, user="", why
     return response
 
 
-_NEEDS_HTTPS = (
+NEEDS_HTTPS = (
     "Sign-in needs HTTPS here: the session cookie is Secure (svc.auth.secure = true), so a browser "
     "would drop it over plain http. Use https://, or set svc.auth.secure = false for local development."
 )
@@ -58,9 +62,9 @@ _NEEDS_HTTPS = (
 def login_form(request):
     """The form; a GET never reads credentials."""
     service = auth_service(request)
-    error = _NEEDS_HTTPS if service.settings.secure and request.scheme != "https" else None
+    error = NEEDS_HTTPS if service.settings.secure and request.scheme != "https" else None
     params = query(request)
-    came_from = safe_came_from(params.get("came_from"))
+    came_from = safe_came_from(params.get("came_from"), allowed_hosts=service.settings.allowed_redirect_hosts)
     return _form(
         request, came_from, error, why=_why(request, came_from, params.get("needs")), signed_out="signed_out" in params
     )
@@ -79,9 +83,12 @@ def _why(request, came_from, needs):
 @view_config(route_name="auth.login", request_method="POST", require_csrf=True)
 def login(request):
     service = auth_service(request)
-    came_from = safe_came_from(request.POST.get("came_from"))
+    came_from = safe_came_from(request.POST.get("came_from"), allowed_hosts=service.settings.allowed_redirect_hosts)
     if service.settings.secure and request.scheme != "https":
-        return _refused(request, came_from, Problem(400, _NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
+        return _refused(request, came_from, Problem(400, NEEDS_HTTPS, slug="https-required", title="HTTPS required"))
+    if not service.settings.password_sign_in:
+        detail = "Sign-in with a password is turned off here (svc.auth.password_sign_in); use the provider's button"
+        return _refused(request, came_from, Problem(403, detail, slug="password-sign-in-off", title="Sign-in refused"))
     client = client_ip(request.environ, service.settings.trusted_proxies)
     try:
         with sign_in("form"):
@@ -151,6 +158,12 @@ def index(request):
     if identity_of(request.environ) is not None:
         return HTTPSeeOther(location=request.route_path("auth.whoami"))
     return login_form(request)
+
+
+@view_config(route_name="auth.check", request_method=("GET", "HEAD"))
+def check(request):
+    """Forward auth for nginx, Traefik and Caddy: an empty 200, 401 or 403 (svc/auth/forward.py)."""
+    return forward_check(request.environ, auth_service(request))
 
 
 @exception_view_config(BadCSRFToken)

@@ -18,6 +18,11 @@ _NAME_QUERY = [
     query_param("type", "Record type: a mnemonic in any case (AAAA) or a number 1..65535; default A"),
     query_param("cd", "Checking disabled: 1 to skip DNSSEC validation", schema=_FLAG),
     query_param("do", "DNSSEC OK: 1 to ask for DNSSEC records", schema=_FLAG),
+    query_param(
+        "edns_client_subnet",
+        "A subnet (192.0.2.0/24) to send upstream as EDNS client subnet, only where "
+        "svc.dns.forward_client_subnet is on (else 400); 0.0.0.0/0 asks for none",
+    ),
 ]
 _WIRE = {"application/dns-message": {"schema": {"type": "string", "format": "binary"}}}
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
@@ -47,8 +52,14 @@ PATHS = {
     "/resolve": {
         "get": {
             "summary": "Resolve a DNS question; JSON as Google's and Cloudflare's DNS APIs give it",
-            "parameters": _NAME_QUERY,
-            "responses": {"200": {"description": "The DNS answer", "content": json_content("DNSAnswer")}},
+            "parameters": [
+                *_NAME_QUERY,
+                query_param("ct", "application/dns-message for the wire format; JSON otherwise"),
+                query_param("random_padding", "Ignored: pads the URL so its length tells nothing"),
+            ],
+            "responses": {
+                "200": {"description": "The DNS answer", "content": {**json_content("DNSAnswer"), **_WIRE}},
+            },
         }
     },
     "/dns-query": {
@@ -168,6 +179,7 @@ SCHEMAS = {
             "Authority": _RECORDS,
             "Additional": _RECORDS,
             "Comment": {"type": "string"},
+            "edns_client_subnet": {"type": "string", "description": "The subnet sent upstream / its scope"},
         },
     },
 }

@@ -56,10 +56,22 @@ def reverse(request):
     return reverse_names(request.dns_resolver, one_param(request, "ip"))
 
 
+# Google's ct=: the wire format, or JSON by any of the names it accepts (empty: JSON).
+JSON_TYPES = ("", "application/json", "application/x-javascript", DNS_JSON)
+
+
 @view_config(route_name="dns.resolve", request_method="GET", renderer="json", permission="dns")
 def resolve(request):
-    question = question_from_params(query(request))
+    params = query(request)
+    content_type = params.get("ct", "").strip().lower()
+    if content_type != DNS_MESSAGE and content_type not in JSON_TYPES:
+        raise invalid_request(f"ct is {DNS_MESSAGE} or application/json, not {content_type!r}", parameter="ct")
+    question = question_from_params(params, request.dns_settings.forward_client_subnet)
     answer = request.dns_resolver.resolve(question)
+    if content_type == DNS_MESSAGE:
+        message = question.to_query()
+        message.id = 0  # as RFC 8484 4.1 asks of GET queries, for caches
+        return _wire_response(reply_wire(message, answer), cache_control(answer))
     request.response.cache_control = cache_control(answer)
     return answer_json(question, answer)
 
@@ -85,7 +97,7 @@ def dns_query(request):
             parameter="dns",
         )
     if wire is None:
-        message, question = None, question_from_params(params)
+        message, question = None, question_from_params(params, request.dns_settings.forward_client_subnet)
     else:
         message = parse_query(wire)
         question = question_of(message, request.dns_settings.forward_client_subnet)

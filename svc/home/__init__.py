@@ -6,6 +6,7 @@ def includeme(config):
     config.add_route("home.index", "/")
     config.add_route("home.hello", "/hello")
     config.add_route("home.hello_name", "/hello/{name}")
+    config.add_route("home.echo", "/echo")
     config.add_route("home.favicon", "/favicon.ico")
     config.add_openapi(PATHS, SCHEMAS)
     config.scan("svc.home.views")

@@ -1,5 +1,6 @@
 """OpenAPI paths of the home piece, relative to its mount."""
-from svc.web.openapi import HTML
+from svc.home.echo import METHODS as ECHO_METHODS
+from svc.web.openapi import HTML, PROBLEM_RESPONSE, json_content
 
 _TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
@@ -36,6 +37,38 @@ PATHS = {
             "responses": {"200": {"description": "The greeting", "content": _TEXT}},
         }
     },
+    "/echo": {
+        method: {
+            "summary": "The request as svc sees it after the auth filter (like httpbin's /anything)",
+            "description": (
+                "No sign-in needed; counted against svc.auth.anonymous_rate (signed in: signed_in_rate). "
+                "Authorization and Cookie values are masked."
+            ),
+            "responses": {
+                "200": {"description": "The request", "content": json_content("Echo")},
+                "429": {**PROBLEM_RESPONSE, "description": "Past the rate; Retry-After says when to try again"},
+            },
+        }
+        for method in map(str.lower, ECHO_METHODS)
+    },
 }
 
-SCHEMAS = {}
+SCHEMAS = {
+    "Echo": {
+        "type": "object",
+        "required": ["method", "scheme", "host", "path", "query", "args", "headers", "client", "mount"],
+        "properties": {
+            "method": {"type": "string"},
+            "scheme": {"type": "string"},
+            "host": {"type": "string"},
+            "path": {"type": "string"},
+            "query": {"type": "string"},
+            "args": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+            "client": {"type": "string", "description": "The client address, through svc.auth.trusted_proxies"},
+            "remote_user": {"type": ["string", "null"]},
+            "request_id": {"type": ["string", "null"]},
+            "mount": {"type": "string", "description": "Where home is mounted (SCRIPT_NAME)"},
+        },
+    },
+}

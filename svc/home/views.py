@@ -3,7 +3,12 @@ import os
 from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
 
+from svc.auth.identity import SERVICE_KEY
+from svc.auth.policy import rate_limited_problem
+from svc.auth.public import RateLimited
 from svc.config import PIECES
+from svc.home.echo import METHODS as ECHO_METHODS
+from svc.home.echo import describe
 from svc.web.mounts import ENVIRON_KEY, declared_access
 from svc.web.params import query
 from svc.web.problems import Problem
@@ -26,6 +31,19 @@ def hello(request):
 @view_config(route_name="home.hello_name", request_method="GET")
 def hello_name(request):
     return Response(greeting(request.matchdict["name"]), content_type="text/plain", charset="utf-8")
+
+
+@view_config(route_name="home.echo", request_method=ECHO_METHODS, renderer="json")
+def echo(request):
+    """The request as svc sees it; counted like other anonymous traffic when the auth filter is in front."""
+    service = request.environ.get(SERVICE_KEY)
+    if service is not None:
+        try:
+            service.public.count(request.environ)
+        except RateLimited as exc:
+            raise rate_limited_problem(exc) from None
+    request.response.cache_control = "no-store"
+    return describe(request)
 
 
 @view_config(route_name="home.favicon", request_method="GET")

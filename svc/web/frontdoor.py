@@ -61,6 +61,7 @@ class FrontDoor:
             if environ.get(key) == value:
                 del environ[key]
         environ.setdefault("SCRIPT_NAME", "")
+        environ["svc.peer_addr"] = environ.get("REMOTE_ADDR", "")  # before X-Forwarded-For replaces it
         try:
             self._apply_proxy_headers(environ)
             self._cap_body(environ)

@@ -1,5 +1,6 @@
 """svc-admin against an ini file, and the app that ini serves seeing its changes."""
 import io
+import json
 import os
 import stat
 
@@ -245,3 +246,22 @@ class TestShippedInis:
         assert "frank" in clone("development.ini", "users", "list")[1]
         files = ["auth-secret", "dev.sqlite", "dev.sqlite.revoked", "svc.sqlite", "svc.sqlite.revoked"]
         assert sorted(p.name for p in clone.var.iterdir()) == files  # each database its own revocation counter
+
+
+class TestAudit:
+    def test_changes_are_audited_as_svc_admin_and_printed_as_json_lines(self, admin):
+        assert admin("users", "add", "alice", stdin="a long enough passphrase\n")[0] == 0
+        assert admin("grant", "alice", "dns")[0] == 0
+        status, out, _ = admin("audit")
+        entries = [json.loads(line) for line in out.splitlines()]
+        assert [(e["event"], e["actor"], e["subject"]) for e in entries] == [
+            ("add_user", "svc-admin", "alice"), ("grant", "svc-admin", "alice")
+        ]
+        assert entries[1]["detail"] == {"permission": "dns"}
+        assert admin("audit", "--since", str(entries[1]["at"] + 3600))[1] == ""
+        assert len(admin("audit", "--since", "1h")[1].splitlines()) == 2
+        assert len(admin("audit", "--since", "2000-01-01")[1].splitlines()) == 2
+
+    def test_a_since_that_is_no_time_is_refused(self, admin):
+        with pytest.raises(SystemExit):
+            admin("audit", "--since", "last tuesday")

@@ -87,3 +87,63 @@ def test_hashing_slots_and_address_rate_are_read():
     )
     assert values.max_concurrent_hashes == 3
     assert values.login_attempts_per_address == "7 per 1 minute"
+
+
+class TestOpenIDConnect:
+    ISSUER = {"svc.auth.oidc_issuer": "https://id.example.com", "svc.auth.oidc_client_id": "svc"}
+
+    def test_off_by_default_and_the_password_form_on(self):
+        values = settings(GOOD)
+        assert values.oidc_issuer is None and values.password_sign_in is True
+
+    def test_a_full_configuration(self, tmp_path):
+        secret = tmp_path / "client-secret"
+        secret.write_text("s3cret\n")
+        values = settings(
+            GOOD,
+            **self.ISSUER,
+            **{
+                "svc.auth.oidc_client_secret_file": str(secret),
+                "svc.auth.oidc_scopes": "openid email groups",
+                "svc.auth.oidc_group_map": "idp-admins=admin, staff=dns-users",
+                "svc.auth.oidc_create_users": "true",
+                "svc.auth.password_sign_in": "false",
+            },
+        )
+        assert values.oidc_client_secret == "s3cret"
+        assert values.oidc_scopes == ("openid", "email", "groups")
+        assert values.oidc_group_map == {"idp-admins": "admin", "staff": "dns-users"}
+        assert values.oidc_create_users is True and values.password_sign_in is False
+
+    def test_http_is_allowed_for_a_provider_on_loopback_only(self):
+        assert settings(GOOD, **{**self.ISSUER, "svc.auth.oidc_issuer": "http://127.0.0.1:9000"}).oidc_issuer
+
+    @pytest.mark.parametrize(
+        "more, message",
+        [
+            ({"svc.auth.oidc_issuer": "http://id.example.com"}, "svc.auth.oidc_issuer .* https"),
+            ({"svc.auth.oidc_issuer": "https://id.example.com/?tenant=1"}, "svc.auth.oidc_issuer .* query"),
+            ({"svc.auth.oidc_issuer": "id.example.com"}, "svc.auth.oidc_issuer"),
+            ({"svc.auth.oidc_client_id": ""}, "svc.auth.oidc_client_id is required with"),
+            ({"svc.auth.oidc_scopes": "email profile"}, "svc.auth.oidc_scopes .* openid"),
+            ({"svc.auth.oidc_group_map": "admins"}, "svc.auth.oidc_group_map .* provider-group=svc-group"),
+            ({"svc.auth.oidc_group_map": "a=bad name!"}, "svc.auth.oidc_group_map"),
+            ({"svc.auth.oidc_clock_skew": "-1"}, "svc.auth.oidc_clock_skew"),
+            ({"svc.auth.oidc_create_users": "maybe"}, "svc.auth.oidc_create_users"),
+            ({"svc.auth.oidc_client_secret": "a", "svc.auth.oidc_client_secret_file": "/x"}, "not both"),
+            ({"svc.auth.oidc_client_secret_file": "/nonexistent/secret"}, "svc.auth.oidc_client_secret_file .* cannot"),
+            ({"svc.auth.oidc_redirect_uri": "/relative"}, "svc.auth.oidc_redirect_uri"),
+            ({"svc.auth.oidc_claim": "x"}, "unknown setting svc.auth.oidc_claim"),
+        ],
+    )
+    def test_start_up_refuses(self, more, message):
+        with pytest.raises(SettingError, match=message):
+            settings(GOOD, **{**self.ISSUER, **more})
+
+    def test_the_password_form_cannot_be_off_without_a_provider(self):
+        with pytest.raises(SettingError, match="svc.auth.password_sign_in = false needs svc.auth.oidc_issuer"):
+            settings(GOOD, **{"svc.auth.password_sign_in": "false"})
+
+    def test_a_provider_setting_without_the_issuer_is_refused(self):
+        with pytest.raises(SettingError, match="svc.auth.oidc_client_id is set but svc.auth.oidc_issuer is not"):
+            settings(GOOD, **{"svc.auth.oidc_client_id": "svc"})

@@ -129,3 +129,24 @@ class TestTokensAndSessions:
         key = store.create_session(user_id, 100)
         store.set_password_hash("alice", "new")
         assert store.session(key) is None and all(store.session(k) is None for k in keys)
+
+
+class TestSessionList:
+    def test_list_end_one_and_keep_one_at_a_password_change(self, store):
+        from svc.auth.store import digest
+
+        store.add_user("alice", "hash")
+        user_id = store.credentials("alice")[0]
+        first = store.create_session(user_id, 100)
+        store.tick(1)
+        second = store.create_session(user_id, 100)
+        third = store.create_session(user_id, 100)
+        assert [s["id"] for s in store.sessions("alice")][0] == digest(first)
+        store.end_user_session("alice", digest(first))
+        with pytest.raises(NotFound):
+            store.end_user_session("alice", digest(first))
+        store.set_password_hash("alice", "new-hash", keep_session=second)
+        assert [s["id"] for s in store.sessions("alice")] == [digest(second)]
+        assert store.session(third) is None
+        store.tick(200)
+        assert store.sessions("alice") == []
