@@ -12,10 +12,9 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 from svc.fetch.resolver import SystemResolver
-from tests.live_server import PSERVE, START_TIMEOUT, _override
+from tests.live_server import PSERVE, _override, wait_listening
 from tests.nginx_server import NAME
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -92,17 +91,7 @@ class ClusterInstance:
             # A session of its own: kill() ends pserve and its granian workers together, as a host going down.
             self.process = subprocess.Popen([PSERVE, self.ini], stdout=log, stderr=subprocess.STDOUT,
                                             cwd=self.directory, env=_env(), start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"pserve {self.ini} exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.kill()
-        raise RuntimeError(f"pserve {self.ini} did not listen within {START_TIMEOUT} s:\n{self.log()}")
+        return wait_listening(self, give_up=self.kill)
 
     def kill(self):
         if self.process is not None and self.process.returncode is None:

@@ -50,17 +50,7 @@ class LiveServer:
             self.process = subprocess.Popen(
                 args, stdout=log, stderr=subprocess.STDOUT, cwd=self.directory, env=env
             )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"pserve {self.ini} exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"pserve {self.ini} did not listen within {START_TIMEOUT} s:\n{self.log()}")
+        return wait_listening(self, give_up=self.stop)
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
@@ -122,3 +112,21 @@ def live_server(tmp_path_factory):
     yield start
     for server in servers:
         server.stop()
+
+
+def wait_listening(server, give_up):
+    """``server`` once its pserve accepts connections on ``server.port``; else ``give_up()`` and raise.
+
+    ``server`` has ``process``, ``port``, ``ini`` and ``log()`` (LiveServer, tests/cluster.py's Instance).
+    """
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"pserve {server.ini} exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    give_up()
+    raise RuntimeError(f"pserve {server.ini} did not listen within {START_TIMEOUT} s:\n{server.log()}")
