@@ -94,18 +94,8 @@ def bare_app(write_ini):
     return TestApp(load(ini))
 
 
-@pytest.mark.parametrize("path", UNDECODABLE_PATHS)
-def test_undecodable_path_is_a_400_problem(app, path, caplog):
-    caplog.set_level(logging.INFO)
-    res = app.get(path, status="*", headers={"Accept": "application/json"})
-    assert res.status_int == 400, res.text
-    assert res.content_type == PROBLEM
-    assert "not valid UTF-8" in res.json["detail"]
-    assert_no_traceback(caplog)
-
-
-@pytest.mark.parametrize("path", UNDECODABLE_QUERIES)
-def test_undecodable_query_is_a_400_problem(app, path, caplog):
+@pytest.mark.parametrize("path", UNDECODABLE_PATHS + UNDECODABLE_QUERIES)
+def test_undecodable_path_or_query_is_a_400_problem(app, path, caplog):
     caplog.set_level(logging.INFO)
     res = app.get(path, status="*", headers={"Accept": "application/json"})
     assert res.status_int == 400, res.text
